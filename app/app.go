@@ -1,0 +1,112 @@
+// Package app wires Custos together: configuration, database, signing key, translations and the
+// web server with every domain's routes. cmd/custos builds one App and runs it.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"custos/app/admin"
+	"custos/app/audit"
+	"custos/app/auth"
+	"custos/app/config"
+	"custos/app/db"
+	"custos/app/people"
+	"custos/app/server"
+	"custos/app/signing"
+	"custos/app/training"
+	"custos/locales"
+)
+
+// App is one running Custos: what every command and the server need.
+type App struct {
+	Config config.Config
+	DB     *bun.DB
+	Log    *slog.Logger
+	I18n   *locales.Bundle
+	Key    *signing.Key
+	Audit  *audit.Log
+	Now    func() time.Time
+}
+
+// Open checks the data dir, loads the signing key and translations and connects to the
+// database. Errors name the setting at fault.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error) {
+	if err := checkWritable(cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("CUSTOS_DATA_DIR: %w", err)
+	}
+	key, err := signing.LoadOrCreate(cfg.SigningKeyFile)
+	if err != nil {
+		return nil, fmt.Errorf("CUSTOS_SIGNING_KEY_FILE: %w", err)
+	}
+	bundle, err := locales.New()
+	if err != nil {
+		return nil, err
+	}
+	database, err := db.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("CUSTOS_DATABASE_URL: %w", err)
+	}
+	return &App{
+		Config: cfg, DB: database, Log: log, I18n: bundle, Key: key, Audit: audit.New(key),
+		Now: func() time.Time { return time.Now().UTC() },
+	}, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// checkWritable makes sure the data dir exists and takes files, so a mistake shows at start-up
+// rather than at the first certificate.
+func checkWritable(dir string) error {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-check-*")
+	if err != nil {
+		return fmt.Errorf("%s is not writable: %w", dir, err)
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(filepath.Clean(name))
+}
+
+// Server builds the web server with every route.
+func (a *App) Server() (*server.Server, error) {
+	s, err := server.New(a.Config, a.DB, a.Log, a.I18n, a.Now, a.Audit, people.MaxImportBytes+1<<20)
+	if err != nil {
+		return nil, err
+	}
+	signIn := auth.New(s)
+	s.Fiber.Use(signIn.Load, signIn.CheckCSRF)
+	signIn.Routes(s.Fiber)
+	training.Routes(s)
+	admin.Routes(s)
+	s.Finish()
+	return s, nil
+}
+
+// Housekeeping runs periodic chores until ctx ends. Every chore is safe to run on several
+// instances at once.
+func (a *App) Housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := auth.Purge(ctx, a.DB, a.Now(), a.Config.SessionIdle); err != nil {
+			a.Log.Warn("purge sessions", "err", err)
+		} else if n > 0 {
+			a.Log.Info("purged expired sessions", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,260 @@
+package auth
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/utils"
+	"github.com/uptrace/bun"
+
+	"custos/app/apperr"
+	"custos/app/people"
+	"custos/app/server"
+)
+
+// Handler holds sign-in's routes and middleware.
+type Handler struct {
+	s *server.Server
+}
+
+const sessionKey = "custos.session"
+
+// New returns the sign-in handler; Routes adds its pages.
+func New(s *server.Server) *Handler { return &Handler{s: s} }
+
+// Routes adds /login and /logout.
+func (h *Handler) Routes(r fiber.Router) {
+	r.Get("/login", h.showLogin)
+	r.Post("/login", h.login)
+	r.Post("/logout", h.logout)
+}
+
+// cookieName carries the __Host- prefix over HTTPS, which binds the cookie to this exact host
+// and path and requires Secure.
+func (h *Handler) cookieName() string {
+	if h.s.Config.Secure() {
+		return "__Host-custos_session"
+	}
+	return "custos_session"
+}
+
+func (h *Handler) setCookie(c *fiber.Ctx, token string, maxAge time.Duration) {
+	c.Cookie(&fiber.Cookie{
+		Name: h.cookieName(), Value: token, Path: "/", HTTPOnly: true, Secure: h.s.Config.Secure(),
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(maxAge.Seconds()),
+	})
+}
+
+// Load is middleware that finds the request's session and, when it is signed in and the person
+// is still current, makes them the viewer.
+func (h *Handler) Load(c *fiber.Ctx) error {
+	token := c.Cookies(h.cookieName())
+	if token == "" {
+		return c.Next()
+	}
+	ctx, now := c.UserContext(), h.s.Now()
+	sess, ok, err := sessionByToken(ctx, h.s.DB, token, now, h.s.Config.SessionIdle)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		h.setCookie(c, "", -time.Second)
+		return c.Next()
+	}
+	if sess.PersonID != nil {
+		p, err := people.ByID(ctx, h.s.DB, *sess.PersonID)
+		if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+			return err
+		}
+		if err != nil || !p.Current(now) {
+			if err := EndSessions(ctx, h.s.DB, *sess.PersonID); err != nil {
+				return err
+			}
+			h.setCookie(c, "", -time.Second)
+			return c.Next()
+		}
+		server.SetViewer(c, &server.Viewer{ID: p.ID, Name: p.Name, Email: p.Email, Role: string(p.Role),
+			Locale: p.Locale, SessionID: sess.ID, CSRF: sess.CSRFToken})
+		server.SetTimeZone(c, p.Location())
+	}
+	if err := touch(ctx, h.s.DB, sess, now); err != nil {
+		return err
+	}
+	c.Locals(sessionKey, sess)
+	server.SetCSRF(c, sess.CSRFToken)
+	return c.Next()
+}
+
+// CheckCSRF refuses a state-changing request whose _csrf field (or X-CSRF-Token header) does not
+// match its session's token. The API, which takes bearer tokens and no cookies, is exempt.
+func (h *Handler) CheckCSRF(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
+		return c.Next()
+	}
+	if strings.HasPrefix(c.Path(), "/api/") {
+		return c.Next()
+	}
+	sess, _ := c.Locals(sessionKey).(*Session)
+	given := c.FormValue("_csrf")
+	if given == "" {
+		given = c.Get("X-CSRF-Token")
+	}
+	if sess == nil || !sameToken(given, sess.CSRFToken) {
+		return apperr.New(apperr.Forbidden, "error_csrf")
+	}
+	return c.Next()
+}
+
+// ensureSession gives a visitor without a session an anonymous one, so the sign-in form can
+// carry a CSRF token.
+func (h *Handler) ensureSession(c *fiber.Ctx) error {
+	if c.Locals(sessionKey) != nil {
+		return nil
+	}
+	sess, token, err := createSession(c.UserContext(), h.s.DB, nil, "", c.IP(), c.Get(fiber.HeaderUserAgent), h.s.Now(), AnonymousLifetime)
+	if err != nil {
+		return err
+	}
+	h.setCookie(c, token, AnonymousLifetime)
+	c.Locals(sessionKey, sess)
+	server.SetCSRF(c, sess.CSRFToken)
+	return nil
+}
+
+type loginPage struct {
+	server.Page
+	Email string
+	Error string
+}
+
+func (h *Handler) showLogin(c *fiber.Ctx) error {
+	if server.ViewerOf(c) != nil {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	if err := h.ensureSession(c); err != nil {
+		return err
+	}
+	return h.s.Render(c, "login", &loginPage{})
+}
+
+// login checks the password, and on success replaces the session (a new ID, so a session fixed
+// before sign-in is worthless) and records the event. Unknown addresses and wrong passwords get
+// the same message and take the same time.
+func (h *Handler) login(c *fiber.Ctx) error {
+	ctx, now, l := c.UserContext(), h.s.Now(), h.s.Localizer(c)
+	email := people.NormalizeEmail(utils.CopyString(c.FormValue("email")))
+	password := c.FormValue("password")
+	ip := utils.CopyString(c.IP())
+	accountKey, addressKey := throttleKeys(email, ip)
+
+	until, err := blockedUntil(ctx, h.s.DB, now, accountKey, addressKey)
+	if err != nil {
+		return err
+	}
+	if !until.IsZero() {
+		minutes := int(until.Sub(now).Minutes()) + 1
+		c.Status(fiber.StatusTooManyRequests)
+		return h.s.Render(c, "login", &loginPage{Email: email, Error: l.T("login_throttled", "Minutes", minutes)})
+	}
+
+	p, err := people.ByEmail(ctx, h.s.DB, email)
+	if err != nil && apperr.CodeOf(err) != apperr.NotFound {
+		return err
+	}
+	hash := ""
+	if p != nil {
+		hash = p.PasswordHash
+	}
+	good := CheckPassword(password, hash) && p != nil && p.Current(now)
+	if !good {
+		err := h.s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			if err := recordFailure(ctx, tx, accountKey, accountFreeFailures, now); err != nil {
+				return err
+			}
+			if err := recordFailure(ctx, tx, addressKey, addressFreeFailures, now); err != nil {
+				return err
+			}
+			return h.s.Audit.Append(ctx, tx, h.s.Event(c, "signin.failure", "email:"+email))
+		})
+		if err != nil {
+			return err
+		}
+		c.Status(fiber.StatusUnauthorized)
+		return h.s.Render(c, "login", &loginPage{Email: email, Error: l.T("login_failed")})
+	}
+
+	var token string
+	err = h.s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if old, ok := c.Locals(sessionKey).(*Session); ok {
+			if _, err := tx.NewDelete().Model(old).WherePK().Exec(ctx); err != nil {
+				return err
+			}
+		}
+		var err error
+		if _, token, err = createSession(ctx, tx, &p.ID, "password", ip, c.Get(fiber.HeaderUserAgent), now, h.s.Config.SessionLifetime); err != nil {
+			return err
+		}
+		if err := clearFailures(ctx, tx, accountKey); err != nil {
+			return err
+		}
+		server.SetViewer(c, &server.Viewer{ID: p.ID, Email: p.Email, Name: p.Name, Role: string(p.Role)})
+		return h.s.Audit.Append(ctx, tx, h.s.Event(c, "signin.success", people.Subject(p.ID), "method", "password"))
+	})
+	if err != nil {
+		return err
+	}
+	h.setCookie(c, token, h.s.Config.SessionLifetime)
+	return c.Redirect("/", fiber.StatusSeeOther)
+}
+
+func (h *Handler) logout(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	sess, _ := c.Locals(sessionKey).(*Session)
+	err := h.s.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if sess == nil {
+			return nil
+		}
+		if _, err := tx.NewDelete().Model(sess).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		if v := server.ViewerOf(c); v != nil {
+			return h.s.Audit.Append(ctx, tx, h.s.Event(c, "signout", people.Subject(v.ID)))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	h.setCookie(c, "", -time.Second)
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+
+// RequireSignIn sends visitors who are not signed in to the sign-in page.
+func RequireSignIn(c *fiber.Ctx) error {
+	if server.ViewerOf(c) == nil {
+		return apperr.New(apperr.Unauthorized, "error_sign_in")
+	}
+	return c.Next()
+}
+
+// RequireRole lets only people with one of roles through; others are refused with 403.
+func RequireRole(roles ...people.Role) fiber.Handler {
+	names := make([]string, len(roles))
+	for i, r := range roles {
+		names[i] = string(r)
+	}
+	return func(c *fiber.Ctx) error {
+		v := server.ViewerOf(c)
+		if v == nil {
+			return apperr.New(apperr.Unauthorized, "error_sign_in")
+		}
+		if !v.Is(names...) {
+			return apperr.New(apperr.Forbidden, "error_forbidden")
+		}
+		return c.Next()
+	}
+}

@@ -1,0 +1,186 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"custos/locales"
+	"custos/web"
+)
+
+// Viewer is the signed-in person as the pages need them; the auth middleware sets it.
+type Viewer struct {
+	ID        int64
+	Name      string
+	Email     string
+	Role      string
+	Locale    string
+	SessionID int64
+	CSRF      string
+}
+
+// Is reports whether the viewer has one of roles.
+func (v *Viewer) Is(roles ...string) bool {
+	if v == nil {
+		return false
+	}
+	for _, r := range roles {
+		if v.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	viewerKey = "custos.viewer"
+	langKey   = "custos.lang"
+	csrfKey   = "custos.csrf"
+)
+
+// SetViewer records who is signed in for the rest of the request.
+func SetViewer(c *fiber.Ctx, v *Viewer) { c.Locals(viewerKey, v) }
+
+// ViewerOf returns the signed-in person, or nil.
+func ViewerOf(c *fiber.Ctx) *Viewer {
+	v, _ := c.Locals(viewerKey).(*Viewer)
+	return v
+}
+
+// SetCSRF records the token forms of this response must carry.
+func SetCSRF(c *fiber.Ctx, token string) { c.Locals(csrfKey, token) }
+
+// Page is what every page template gets: the translator, the viewer, the CSRF token and the
+// pieces of the layout. Page data structs embed it.
+type Page struct {
+	L      *locales.Localizer
+	Viewer *Viewer
+	CSRF   string
+	Path   string
+	Lang   string
+	Title  string
+	Notice string // a translated one-line message shown above the content
+	assets map[string]string
+	tz     *time.Location
+}
+
+func (p *Page) page() *Page { return p }
+
+// T translates a message id for the template; args come in name, value pairs.
+func (p *Page) T(id string, args ...any) string { return p.L.T(id, args...) }
+
+// Date formats a day for the viewer's language.
+func (p *Page) Date(t time.Time) string { return p.L.Date(t.In(p.tz)) }
+
+// DateTime formats an instant in the viewer's time zone.
+func (p *Page) DateTime(t time.Time) string { return p.L.DateTime(t, p.tz) }
+
+// Asset returns the URL of a static file with its content version.
+func (p *Page) Asset(name string) string { return "/static/" + name + "?v=" + p.assets[name] }
+
+// LangURL returns the current page's URL in another language.
+func (p *Page) LangURL(lang string) string { return p.Path + "?lang=" + lang }
+
+// Pager is implemented by every page data struct through its embedded Page.
+type Pager interface{ page() *Page }
+
+var templateFuncs = template.FuncMap{
+	"add": func(a, b int) int { return a + b },
+	"deref": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
+	"percent": func(part, whole int) int {
+		if whole == 0 {
+			return 0
+		}
+		return part * 100 / whole
+	},
+}
+
+// Render fills data's Page and writes the named page template as HTML.
+func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
+	t, ok := s.pages[name]
+	if !ok {
+		return fmt.Errorf("render: no page template %q", name)
+	}
+	p := data.page()
+	p.L = s.Localizer(c)
+	p.Lang = p.L.Lang
+	p.Viewer = ViewerOf(c)
+	p.CSRF, _ = c.Locals(csrfKey).(string)
+	p.Path = c.Path()
+	p.assets = s.assets
+	p.tz = s.timeZone(c)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(buf.Bytes())
+}
+
+func (s *Server) timeZone(c *fiber.Ctx) *time.Location {
+	if tz, ok := c.Locals("custos.tz").(*time.Location); ok {
+		return tz
+	}
+	return time.UTC
+}
+
+// SetTimeZone records the viewer's time zone for dates on this response.
+func SetTimeZone(c *fiber.Ctx, loc *time.Location) { c.Locals("custos.tz", loc) }
+
+// Localizer returns the translator for this request's language.
+func (s *Server) Localizer(c *fiber.Ctx) *locales.Localizer {
+	return s.I18n.For(Lang(c))
+}
+
+// Lang is the request's language: ?lang=, then the lang cookie (set by an earlier ?lang=), then
+// the signed-in person's setting, then Accept-Language.
+func Lang(c *fiber.Ctx) string {
+	if l, ok := c.Locals(langKey).(string); ok {
+		return l
+	}
+	if v := ViewerOf(c); v != nil && v.Locale != "" {
+		return v.Locale
+	}
+	return locales.FromAcceptLanguage(c.Get(fiber.HeaderAcceptLanguage))
+}
+
+// pickLanguage honours an explicit choice: ?lang= (remembered in a cookie) or the cookie.
+// The person's own setting and Accept-Language are read later, in Lang, once the session is known.
+func (s *Server) pickLanguage(c *fiber.Ctx) error {
+	if q := c.Query("lang"); q != "" {
+		if l, ok := locales.Normalize(q); ok {
+			c.Locals(langKey, l)
+			c.Cookie(&fiber.Cookie{Name: "lang", Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+				HTTPOnly: true, Secure: s.Config.Secure(), SameSite: "Lax"})
+		}
+	} else if l, ok := locales.Normalize(c.Cookies("lang")); ok {
+		c.Locals(langKey, l)
+	}
+	return c.Next()
+}
+
+// static serves the embedded files; URLs carry a content version, so they may be cached long.
+func (s *Server) static(c *fiber.Ctx) error {
+	name := path.Clean(c.Params("*"))
+	data, err := fs.ReadFile(web.Static(), strings.TrimPrefix(name, "/"))
+	if err != nil {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, mime.TypeByExtension(path.Ext(name)))
+	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	return c.Send(data)
+}

@@ -1,0 +1,338 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/uptrace/bun"
+
+	"custos/app"
+	"custos/app/admin"
+	"custos/app/audit"
+	"custos/app/auth"
+	"custos/app/config"
+	"custos/app/db"
+	"custos/app/demo"
+	"custos/app/people"
+)
+
+// openApp reads the configuration and opens the App; the caller closes it.
+func openApp(cmd command) (*app.App, error) {
+	cfg, err := config.Load(cmd.getenv)
+	if err != nil {
+		return nil, err
+	}
+	return app.Open(cmd.ctx, cfg, logger(cmd.stderr))
+}
+
+// openMigrated opens the App and applies pending migrations, as every command that uses the
+// database needs the current schema.
+func openMigrated(cmd command) (*app.App, error) {
+	a, err := openApp(cmd)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(cmd.ctx, a.DB); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func serve(cmd command, args []string) error {
+	var withDemo bool
+	fs, err := flags("serve", args, func(fs *flag.FlagSet) { fs.BoolVar(&withDemo, "demo", false, "load the demo company first") })
+	if err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usageErr("serve: unexpected %q", fs.Arg(0))
+	}
+	a, err := openMigrated(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if withDemo {
+		if err := loadDemo(cmd, a); err != nil {
+			return err
+		}
+	}
+	s, err := a.Server()
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(cmd.ctx)
+	defer cancel()
+	go a.Housekeeping(ctx)
+
+	listenErr := make(chan error, 1)
+	go func() { listenErr <- s.Fiber.Listen(a.Config.Listen) }()
+	fmt.Fprintf(cmd.stdout, "Custos is running at %s/ (press Ctrl+C to stop)\n", a.Config.BaseURL)
+	select {
+	case err := <-listenErr:
+		return fmt.Errorf("CUSTOS_LISTEN: %w", err)
+	case <-cmd.ctx.Done():
+	}
+	a.Log.Info("shutting down: finishing requests in flight")
+	if err := s.Fiber.ShutdownWithTimeout(30 * time.Second); err != nil {
+		return fmt.Errorf("shut down: %w", err)
+	}
+	return nil
+}
+
+func demoCmd(cmd command, args []string) error {
+	if len(args) > 0 {
+		return usageErr("demo takes no arguments")
+	}
+	a, err := openMigrated(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return loadDemo(cmd, a)
+}
+
+func loadDemo(cmd command, a *app.App) error {
+	n, err := demo.Load(cmd.ctx, a)
+	if err != nil {
+		return fmt.Errorf("load demo company: %w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(cmd.stdout, "Demo company loaded (%d people).\n", n)
+	}
+	fmt.Fprintf(cmd.stdout, "Sign in at %s/login with password %q as:\n", a.Config.BaseURL, demo.Password)
+	for _, s := range demo.SignIns() {
+		fmt.Fprintf(cmd.stdout, "  %-9s %-24s %s\n", s.Role, s.Email, s.Name)
+	}
+	return nil
+}
+
+func migrateCmd(cmd command, args []string) error {
+	if len(args) > 1 || (len(args) == 1 && args[0] != "status") {
+		return usageErr("migrate: expected 'migrate' or 'migrate status'")
+	}
+	a, err := openApp(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if len(args) == 1 {
+		status, err := db.Status(cmd.ctx, a.DB)
+		if err != nil {
+			return err
+		}
+		for _, m := range status {
+			state := "pending"
+			if !m.AppliedAt.IsZero() {
+				state = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
+			}
+			fmt.Fprintf(cmd.stdout, "%-32s %s\n", m.Version, state)
+		}
+		return nil
+	}
+	applied, err := db.Migrate(cmd.ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.stdout, "%d migrations applied.\n", len(applied))
+	return nil
+}
+
+func userAdd(cmd command, args []string) error {
+	var email, name, role, manager, dept, locale, tz, hired, left string
+	var pwStdin bool
+	fs, err := flags("user add", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "e-mail address (required)")
+		fs.StringVar(&name, "name", "", "full name")
+		fs.StringVar(&role, "role", "", "employee, manager, auditor or admin")
+		fs.StringVar(&manager, "manager", "", "manager's e-mail address")
+		fs.StringVar(&dept, "department", "", "department")
+		fs.StringVar(&locale, "locale", "", "en or zh-Hans")
+		fs.StringVar(&tz, "time-zone", "", "time zone, such as Asia/Shanghai")
+		fs.StringVar(&hired, "hired", "", "hire date YYYY-MM-DD")
+		fs.StringVar(&left, "left", "", "leave date YYYY-MM-DD")
+		fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from standard input")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" || fs.NArg() > 0 {
+		return usageErr("user add: --email is required")
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	ch := people.Change{Email: email}
+	for flagName, dst := range map[string]**string{"name": &ch.Name, "department": &ch.Department,
+		"manager": &ch.Manager, "locale": &ch.Locale, "time-zone": &ch.TimeZone} {
+		if set[flagName] {
+			v := fs.Lookup(flagName).Value.String()
+			*dst = &v
+		}
+	}
+	if set["role"] {
+		r := people.Role(role)
+		ch.Role = &r
+	}
+	for flagName, dst := range map[string]**people.Date{"hired": &ch.HiredOn, "left": &ch.LeftOn} {
+		if set[flagName] {
+			d, err := people.ParseDate(fs.Lookup(flagName).Value.String())
+			if err != nil {
+				return fmt.Errorf("--%s: %w", flagName, err)
+			}
+			*dst = &d
+		}
+	}
+	var hash string
+	if pwStdin {
+		if hash, err = readPassword(cmd.stdin); err != nil {
+			return err
+		}
+	}
+
+	a, err := openMigrated(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	en := a.I18n.For("en")
+	var p *people.Person
+	var created bool
+	err = a.DB.RunInTx(cmd.ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := people.ByEmail(ctx, tx, email); err != nil && !set["name"] {
+			return errors.New("--name is required for a new person")
+		}
+		var changed bool
+		var err error
+		if p, created, changed, err = people.Save(ctx, tx, ch, a.Now()); err != nil {
+			return err
+		}
+		if hash != "" {
+			if err := people.SetPassword(ctx, tx, p.ID, hash, a.Now()); err != nil {
+				return err
+			}
+			changed = true
+		}
+		if !p.Current(a.Now()) {
+			if err := auth.EndSessions(ctx, tx, p.ID); err != nil {
+				return err
+			}
+		}
+		if !changed {
+			return nil
+		}
+		action := map[bool]string{true: "person.create", false: "person.update"}[created]
+		return a.Audit.Append(ctx, tx, audit.Entry{At: a.Now(), Actor: "cli", Action: action, Subject: people.Subject(p.ID),
+			Details: map[string]string{"email": p.Email, "role": string(p.Role), "password_set": strconv.FormatBool(hash != "")}})
+	})
+	if e, ok := apperrMessage(err, en.TMap); ok {
+		return errors.New(e)
+	}
+	if err != nil {
+		return err
+	}
+	verb := map[bool]string{true: "Added", false: "Updated"}[created]
+	fmt.Fprintf(cmd.stdout, "%s %s <%s> (%s).\n", verb, p.Name, p.Email, p.Role)
+	return nil
+}
+
+// readPassword reads one line from standard input and hashes it.
+func readPassword(r io.Reader) (string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 4096))
+	if err != nil {
+		return "", fmt.Errorf("read password: %w", err)
+	}
+	pw := strings.TrimRight(string(data), "\r\n")
+	if len([]rune(pw)) < auth.MinPasswordLen {
+		return "", fmt.Errorf("the password must have at least %d characters", auth.MinPasswordLen)
+	}
+	return auth.HashPassword(pw)
+}
+
+func usersImport(cmd command, args []string) error {
+	if len(args) != 1 {
+		return usageErr("users import: expected one FILE.csv")
+	}
+	f, err := os.Open(args[0])
+	if err != nil {
+		return fmt.Errorf("open import: %w", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() > people.MaxImportBytes {
+		return fmt.Errorf("%s is %.1f MB; an import may be at most %d MB", args[0], float64(st.Size())/(1<<20), people.MaxImportBytes>>20)
+	}
+	a, err := openMigrated(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	en := a.I18n.For("en")
+	rows, err := people.ReadCSV(f)
+	if err != nil {
+		return importFailure(cmd, err, en.TMap, en.T)
+	}
+	bar := progressbar.NewOptions(2*len(rows), progressbar.OptionSetWriter(cmd.stderr),
+		progressbar.OptionSetDescription("importing"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	var res people.ImportResult
+	err = a.DB.RunInTx(cmd.ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		var touched []*people.Person
+		var err error
+		res, touched, err = people.ImportTx(ctx, tx, rows, a.Now(), func(done, _ int) { bar.Set(done) })
+		if err != nil {
+			return err
+		}
+		for _, p := range touched {
+			if !p.Current(a.Now()) {
+				if err := auth.EndSessions(ctx, tx, p.ID); err != nil {
+					return err
+				}
+			}
+			if err := a.Audit.Append(ctx, tx, audit.Entry{At: a.Now(), Actor: "cli", Action: "person.import",
+				Subject: people.Subject(p.ID), Details: map[string]string{"email": p.Email, "role": string(p.Role)}}); err != nil {
+				return err
+			}
+		}
+		return a.Audit.Append(ctx, tx, audit.Entry{At: a.Now(), Actor: "cli", Action: "people.import", Subject: "people",
+			Details: map[string]string{"file": args[0], "created": strconv.Itoa(res.Created), "updated": strconv.Itoa(res.Updated)}})
+	})
+	bar.Finish()
+	if err != nil {
+		return importFailure(cmd, err, en.TMap, en.T)
+	}
+	fmt.Fprintf(cmd.stdout, "Imported %s: %d added, %d updated, %d unchanged.\n", args[0], res.Created, res.Updated, res.Unchanged)
+	return nil
+}
+
+// importFailure prints every bad line on standard error, then fails with a one-line summary.
+func importFailure(cmd command, err error, tmap func(string, map[string]any) string, t func(string, ...any) string) error {
+	msgs := admin.ImportMessages(err, tmap, t)
+	if msgs == nil {
+		return err
+	}
+	for _, m := range msgs {
+		fmt.Fprintln(cmd.stderr, m)
+	}
+	return fmt.Errorf("nothing imported: %d problem(s)", len(msgs))
+}
+
+func auditVerify(cmd command) error {
+	a, err := openMigrated(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	res, err := audit.Verify(cmd.ctx, a.DB, a.Key.VerifierKey())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.stdout, "Audit log OK: %d entries, root %s\n", res.Records, res.Root)
+	return nil
+}

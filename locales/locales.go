@@ -1,0 +1,151 @@
+// Package locales holds Custos's interface text in English and Simplified Chinese and picks the
+// language a person reads.
+package locales
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"golang.org/x/text/language"
+)
+
+//go:embed *.toml
+var files embed.FS
+
+// Supported lists the languages Custos speaks, the default first.
+var Supported = []string{"en", "zh-Hans"}
+
+// Bundle holds every message in every supported language.
+type Bundle struct {
+	bundle     *i18n.Bundle
+	localizers map[string]*Localizer
+}
+
+// New loads the embedded message files.
+func New() (*Bundle, error) {
+	b := i18n.NewBundle(language.English)
+	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
+	for _, lang := range Supported {
+		if _, err := b.LoadMessageFileFS(files, lang+".toml"); err != nil {
+			return nil, fmt.Errorf("load %s messages: %w", lang, err)
+		}
+	}
+	out := &Bundle{bundle: b, localizers: make(map[string]*Localizer, len(Supported))}
+	for _, lang := range Supported {
+		out.localizers[lang] = &Localizer{Lang: lang, l: i18n.NewLocalizer(b, lang)}
+	}
+	return out, nil
+}
+
+// For returns the localizer of lang, or English for a language Custos does not speak.
+func (b *Bundle) For(lang string) *Localizer {
+	if l, ok := b.localizers[lang]; ok {
+		return l
+	}
+	return b.localizers["en"]
+}
+
+// Localizer translates messages into one language.
+type Localizer struct {
+	Lang string
+	l    *i18n.Localizer
+}
+
+// T translates the message id; args come in name, value pairs ("Name", "张伟"). A missing
+// message shows its id, which the locale tests catch long before a person could.
+func (l *Localizer) T(id string, args ...any) string {
+	var data map[string]any
+	if len(args) > 0 {
+		data = make(map[string]any, len(args)/2)
+		for i := 0; i+1 < len(args); i += 2 {
+			data[fmt.Sprint(args[i])] = args[i+1]
+		}
+	}
+	return l.TMap(id, data)
+}
+
+// TMap translates id with its template data given as a map.
+func (l *Localizer) TMap(id string, data map[string]any) string {
+	cfg := &i18n.LocalizeConfig{MessageID: id, TemplateData: data}
+	if n, ok := data["Count"]; ok {
+		cfg.PluralCount = n
+	}
+	s, err := l.l.Localize(cfg)
+	if err != nil {
+		return id
+	}
+	return s
+}
+
+// Date formats a calendar day for the language: "2 March 2026" or "2026年3月2日".
+func (l *Localizer) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if l.Lang == "zh-Hans" {
+		return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+	}
+	return t.Format("2 January 2006")
+}
+
+// DateTime formats an instant in loc for the language, with the zone's abbreviation.
+func (l *Localizer) DateTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(loc)
+	if l.Lang == "zh-Hans" {
+		return fmt.Sprintf("%d年%d月%d日 %s", t.Year(), int(t.Month()), t.Day(), t.Format("15:04 MST"))
+	}
+	return t.Format("2 January 2006, 15:04 MST")
+}
+
+// Normalize maps a language tag someone asked for to a supported language: zh, zh-CN, zh-SG and
+// zh-Hans become zh-Hans; en-* becomes en. ok is false for anything else.
+func Normalize(tag string) (lang string, ok bool) {
+	t := strings.ToLower(strings.TrimSpace(tag))
+	switch {
+	case t == "zh" || t == "zh-cn" || t == "zh-sg" || strings.HasPrefix(t, "zh-hans") || t == "zh_cn":
+		return "zh-Hans", true
+	case t == "en" || strings.HasPrefix(t, "en-") || strings.HasPrefix(t, "en_"):
+		return "en", true
+	}
+	return "", false
+}
+
+// FromAcceptLanguage picks the language for an Accept-Language header: the first supported one
+// in the order of the header's weights, else English.
+func FromAcceptLanguage(header string) string {
+	tags, _, err := language.ParseAcceptLanguage(header)
+	if err != nil {
+		return "en"
+	}
+	for _, t := range tags {
+		if lang, ok := Normalize(t.String()); ok {
+			return lang
+		}
+	}
+	return "en"
+}
+
+// IDs returns the message ids of one language file, for the tests that keep the two in step.
+func IDs(lang string) (map[string]bool, error) {
+	data, err := fs.ReadFile(files, lang+".toml")
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := toml.Unmarshal(data, &m); err != nil {
+		return nil, fmt.Errorf("parse %s.toml: %w", lang, err)
+	}
+	ids := make(map[string]bool, len(m))
+	for k := range m {
+		ids[k] = true
+	}
+	return ids, nil
+}
