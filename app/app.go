@@ -55,7 +55,8 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	}
 	return &App{
 		Config: cfg, DB: database, Log: log, I18n: bundle, Key: key, Audit: audit.New(key),
-		Now: func() time.Time { return time.Now().UTC() },
+		// Microseconds: what both databases keep, so a time read back equals the one written.
+		Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}, nil
 }
 

@@ -83,7 +83,7 @@ func managerNames(ctx context.Context, db bun.IDB, list []people.Person) (map[in
 // personForm is the add/edit form, as typed, so a refused form comes back with what was entered.
 type personForm struct {
 	Email, Name, Department, Manager, Role, Locale, TimeZone, HiredOn, LeftOn string
-	Active                                                                     bool
+	Active                                                                    bool
 }
 
 type personPage struct {

@@ -99,15 +99,17 @@ func (l *Log) Append(ctx context.Context, tx bun.Tx, e Entry) error {
 	if err := tx.NewSelect().Model((*row)(nil)).ColumnExpr("COALESCE(MAX(seq) + 1, 0)").Scan(ctx, &size); err != nil {
 		return fmt.Errorf("audit: read size: %w", err)
 	}
+	// Both databases keep microseconds; the record must say exactly what the column holds.
+	at := e.At.UTC().Truncate(time.Microsecond)
 	rec := Record{
-		Seq: size, At: e.At.UTC().Format(time.RFC3339Nano), ActorID: e.ActorID, Actor: e.Actor,
+		Seq: size, At: at.Format(time.RFC3339Nano), ActorID: e.ActorID, Actor: e.Actor,
 		Action: e.Action, Subject: e.Subject, IP: e.IP, Details: e.Details,
 	}
 	data, err := json.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("audit: encode: %w", err)
 	}
-	r := row{Seq: size, At: e.At.UTC(), Actor: e.Actor, Action: e.Action, Subject: e.Subject, IP: e.IP, Record: string(data)}
+	r := row{Seq: size, At: at, Actor: e.Actor, Action: e.Action, Subject: e.Subject, IP: e.IP, Record: string(data)}
 	if e.ActorID != 0 {
 		r.ActorID = &e.ActorID
 	}
@@ -135,7 +137,7 @@ func (l *Log) Append(ctx context.Context, tx bun.Tx, e Entry) error {
 	if err != nil {
 		return err
 	}
-	cp := checkpointRow{Size: size + 1, Root: root[:], Note: string(signed), At: e.At.UTC()}
+	cp := checkpointRow{Size: size + 1, Root: root[:], Note: string(signed), At: at}
 	if _, err := tx.NewInsert().Model(&cp).Exec(ctx); err != nil {
 		return fmt.Errorf("audit: store checkpoint: %w", err)
 	}

@@ -232,7 +232,6 @@ func (h *Handler) logout(c *fiber.Ctx) error {
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }
 
-
 // RequireSignIn sends visitors who are not signed in to the sign-in page.
 func RequireSignIn(c *fiber.Ctx) error {
 	if server.ViewerOf(c) == nil {

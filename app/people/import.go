@@ -23,10 +23,12 @@ const MaxImportBytes = 20 << 20
 // are required, and the order in the file is free.
 var ImportColumns = []string{"email", "name", "department", "manager_email", "role", "locale", "hired_on", "left_on"}
 
-// Row is one person read from an HR export, with the line it came from.
+// Row is one person read from an HR export, with the line it came from. Problem is set when
+// the line itself is unreadable (a bad date); it is reported with the rest when planning.
 type Row struct {
-	Line   int
-	Change Change
+	Line    int
+	Change  Change
+	Problem *apperr.Error
 }
 
 // Problem is one bad line of an import.
@@ -101,11 +103,7 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 			continue
 		}
 		c, perr := rowChange(cols, rec)
-		if perr != nil {
-			problems = append(problems, Problem{line, perr})
-			continue
-		}
-		rows = append(rows, Row{Line: line, Change: c})
+		rows = append(rows, Row{Line: line, Change: c, Problem: perr})
 	}
 	if len(problems) > 0 {
 		return nil, &ImportError{problems}
@@ -167,9 +165,6 @@ func rowChange(cols map[string]int, rec []string) (Change, *apperr.Error) {
 	email, _ := cell("email")
 	name, _ := cell("name")
 	c := Change{Email: NormalizeEmail(email), Name: &name}
-	if c.Email == "" {
-		return c, apperr.New(apperr.Invalid, "error_email_missing")
-	}
 	if v, ok := cell("department"); ok {
 		c.Department = &v
 	}
@@ -241,6 +236,14 @@ func planImport(rows []Row, existing []Person) (*importPlan, error) {
 	var problems []Problem
 	firstLine := make(map[string]int, len(rows))
 	for _, r := range rows {
+		if r.Problem != nil {
+			problems = append(problems, Problem{r.Line, r.Problem})
+			continue
+		}
+		if r.Change.Email == "" {
+			problems = append(problems, Problem{r.Line, apperr.New(apperr.Invalid, "error_email_missing")})
+			continue
+		}
 		if first, dup := firstLine[r.Change.Email]; dup {
 			problems = append(problems, Problem{r.Line, apperr.New(apperr.Invalid, "error_import_duplicate_email", "Email", r.Change.Email, "First", first)})
 			continue
