@@ -5,6 +5,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -21,6 +22,7 @@ import (
 	"custos/app/server"
 	"custos/app/signing"
 	"custos/app/training"
+	"custos/courses"
 	"custos/locales"
 )
 
@@ -32,7 +34,8 @@ type App struct {
 	I18n   *locales.Bundle
 	Key    *signing.Key
 	Audit  *audit.Log
-	Now    func() time.Time
+	Now     func() time.Time
+	Catalog *courses.Catalog
 }
 
 // Open checks the data dir, loads the signing key and translations and connects to the
@@ -49,15 +52,36 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err
 	}
+	catalog, err := LoadCatalog(cfg)
+	if err != nil {
+		return nil, err
+	}
 	database, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("CUSTOS_DATABASE_URL: %w", err)
 	}
 	return &App{
-		Config: cfg, DB: database, Log: log, I18n: bundle, Key: key, Audit: audit.New(key),
+		Config: cfg, DB: database, Log: log, I18n: bundle, Key: key, Audit: audit.New(key), Catalog: catalog,
 		// Microseconds: what both databases keep, so a time read back equals the one written.
 		Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}, nil
+}
+
+// LoadCatalog loads the built-in courses and those of CUSTOS_CONTENT_DIR; invalid content stops
+// Custos with every problem named by file and line, never a half-loaded catalogue.
+func LoadCatalog(cfg config.Config) (*courses.Catalog, error) {
+	sources := []fs.FS{courses.Builtin()}
+	if cfg.ContentDir != "" {
+		if st, err := os.Stat(cfg.ContentDir); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("CUSTOS_CONTENT_DIR: %s is not a folder", cfg.ContentDir)
+		}
+		sources = append(sources, os.DirFS(cfg.ContentDir))
+	}
+	cat, err := courses.Load(sources...)
+	if err != nil {
+		return nil, fmt.Errorf("course content is invalid:\n%w", err)
+	}
+	return cat, nil
 }
 
 // Close releases the database.
@@ -87,7 +111,7 @@ func (a *App) Server() (*server.Server, error) {
 	signIn := auth.New(s)
 	s.Fiber.Use(signIn.Load, signIn.CheckCSRF)
 	signIn.Routes(s.Fiber)
-	training.Routes(s)
+	training.New(s, a.Catalog).Routes()
 	admin.Routes(s)
 	s.Finish()
 	return s, nil
@@ -104,10 +128,31 @@ func (a *App) Housekeeping(ctx context.Context) {
 		} else if n > 0 {
 			a.Log.Info("purged expired sessions", "count", n)
 		}
+		a.scheduleOnce(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+// scheduleOnce runs the assignment scheduler unless another instance is running it.
+func (a *App) scheduleOnce(ctx context.Context) {
+	release, ok, err := db.TryLock(ctx, a.DB, "schedule", a.Now(), time.Hour)
+	if err != nil || !ok {
+		if err != nil {
+			a.Log.Warn("scheduler lock", "err", err)
+		}
+		return
+	}
+	defer release()
+	res, err := training.Schedule(ctx, a.DB, a.Audit, a.Catalog, a.Now(), nil)
+	if err != nil {
+		a.Log.Error("scheduler", "err", err)
+		return
+	}
+	if n := res.Total(); n > 0 {
+		a.Log.Info("scheduler assigned training", "assignments", n, "people", res.People)
 	}
 }

@@ -26,13 +26,20 @@ type Bundle struct {
 	localizers map[string]*Localizer
 }
 
-// New loads the embedded message files.
+// New loads the embedded message files: <lang>.toml for the shell and <area>.<lang>.toml for
+// each part of the product, so each area keeps its text beside the others.
 func New() (*Bundle, error) {
 	b := i18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, lang := range Supported {
-		if _, err := b.LoadMessageFileFS(files, lang+".toml"); err != nil {
-			return nil, fmt.Errorf("load %s messages: %w", lang, err)
+		names, err := fileNames(lang)
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range names {
+			if _, err := b.LoadMessageFileFS(files, name); err != nil {
+				return nil, fmt.Errorf("load %s: %w", name, err)
+			}
 		}
 	}
 	out := &Bundle{bundle: b, localizers: make(map[string]*Localizer, len(Supported))}
@@ -133,19 +140,44 @@ func FromAcceptLanguage(header string) string {
 	return "en"
 }
 
-// IDs returns the message ids of one language file, for the tests that keep the two in step.
-func IDs(lang string) (map[string]bool, error) {
-	data, err := fs.ReadFile(files, lang+".toml")
+// fileNames lists the message files of one language.
+func fileNames(lang string) ([]string, error) {
+	names, err := fs.Glob(files, "*.toml")
 	if err != nil {
 		return nil, err
 	}
-	var m map[string]any
-	if err := toml.Unmarshal(data, &m); err != nil {
-		return nil, fmt.Errorf("parse %s.toml: %w", lang, err)
+	var out []string
+	for _, n := range names {
+		if n == lang+".toml" || strings.HasSuffix(n, "."+lang+".toml") {
+			out = append(out, n)
+		}
 	}
-	ids := make(map[string]bool, len(m))
-	for k := range m {
-		ids[k] = true
+	return out, nil
+}
+
+// IDs returns the message ids of one language, from all its files, for the tests that keep the
+// languages in step. An id defined twice is an error.
+func IDs(lang string) (map[string]bool, error) {
+	names, err := fileNames(lang)
+	if err != nil {
+		return nil, err
+	}
+	ids := map[string]bool{}
+	for _, name := range names {
+		data, err := fs.ReadFile(files, name)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := toml.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		for k := range m {
+			if ids[k] {
+				return nil, fmt.Errorf("%s: message %q is defined twice", name, k)
+			}
+			ids[k] = true
+		}
 	}
 	return ids, nil
 }

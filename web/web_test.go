@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"text/template/parse"
+	"time"
 
 	"custos/locales"
 	"custos/web"
@@ -14,7 +15,8 @@ import (
 
 func noFuncs() template.FuncMap {
 	return template.FuncMap{"add": func(a, b int) int { return a + b }, "percent": func(a, b int) int { return 0 },
-		"deref": func(p *int64) int64 { return 0 }}
+		"deref": func(p *int64) int64 { return 0 },
+		"deref_time": func(p *time.Time) time.Time { return time.Time{} }}
 }
 
 func TestPagesParse(t *testing.T) {

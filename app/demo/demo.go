@@ -12,6 +12,7 @@ import (
 	"custos/app/audit"
 	"custos/app/auth"
 	"custos/app/people"
+	"custos/app/training"
 )
 
 // Password is every demo person's password; the demo is for trying Custos, never for real data.
@@ -95,5 +96,11 @@ func Load(ctx context.Context, a *app.App) (created int, err error) {
 		}
 		return nil
 	})
-	return created, err
+	if err != nil {
+		return created, err
+	}
+	if _, err := training.Schedule(ctx, a.DB, a.Audit, a.Catalog, now, nil); err != nil {
+		return created, fmt.Errorf("demo assignments: %w", err)
+	}
+	return created, nil
 }

@@ -67,7 +67,8 @@ type Page struct {
 	Path   string
 	Lang   string
 	Title  string
-	Notice string // a translated one-line message shown above the content
+	Notice string    // a translated one-line message shown above the content
+	Now    time.Time // the moment of rendering, for "overdue by" and the like
 	assets map[string]string
 	tz     *time.Location
 }
@@ -94,6 +95,12 @@ type Pager interface{ page() *Page }
 
 var templateFuncs = template.FuncMap{
 	"add": func(a, b int) int { return a + b },
+	"deref_time": func(t *time.Time) time.Time {
+		if t == nil {
+			return time.Time{}
+		}
+		return *t
+	},
 	"deref": func(p *int64) int64 {
 		if p == nil {
 			return 0
@@ -122,6 +129,7 @@ func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
 	p.Path = c.Path()
 	p.assets = s.assets
 	p.tz = s.timeZone(c)
+	p.Now = s.Now()
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)

@@ -1,5 +1,5 @@
-// Package training is the training cycle: assignments, lesson progress, quiz attempts and the
-// certificates they lead to, and the "my training" page.
+// Package training is the training cycle: the scheduler that assigns courses, the pages where
+// people read lessons, and the completion of an assignment once every part is done.
 package training
 
 import (
@@ -7,23 +7,74 @@ import (
 
 	"custos/app/auth"
 	"custos/app/server"
+	"custos/courses"
 )
 
 // Handler serves the training pages.
 type Handler struct {
-	s *server.Server
+	s   *server.Server
+	cat *courses.Catalog
+	// Parts and OnComplete are filled in by the packages that own the quiz, the signature and
+	// the certificate, so training asks them without depending on them.
+	Parts      Parts
+	OnComplete OnComplete
 }
 
+// New returns the training pages' handler.
+func New(s *server.Server, cat *courses.Catalog) *Handler { return &Handler{s: s, cat: cat} }
+
 // Routes adds the training pages.
-func Routes(s *server.Server) {
-	h := &Handler{s: s}
-	s.Fiber.Get("/", auth.RequireSignIn, h.showHome)
+func (h *Handler) Routes() {
+	r := h.s.Fiber
+	r.Get("/", auth.RequireSignIn, h.showHome)
+	r.Get("/courses/:slug", auth.RequireSignIn, h.showCourse)
+	r.Get("/courses/:slug/lessons/:n<int>", auth.RequireSignIn, h.showLesson)
+	r.Post("/courses/:slug/lessons/:n<int>", auth.RequireSignIn, h.completeLesson)
+}
+
+// Catalog is the content the handler serves.
+func (h *Handler) Catalog() *courses.Catalog { return h.cat }
+
+// homeRow is one assignment on "my training".
+type homeRow struct {
+	Assignment
+	Title    string
+	Status   Status
+	Progress Completion
+	Course   *courses.Course
 }
 
 type homePage struct {
 	server.Page
+	Current []homeRow
+	Past    []homeRow
 }
 
+// showHome lists the viewer's current assignments (the newest cycle of each course) with what is
+// left to do, and their earlier cycles as history.
 func (h *Handler) showHome(c *fiber.Ctx) error {
-	return h.s.Render(c, "home", &homePage{})
+	ctx, v, now := c.UserContext(), server.ViewerOf(c), h.s.Now()
+	list, err := ForPerson(ctx, h.s.DB, v.ID)
+	if err != nil {
+		return err
+	}
+	page := &homePage{}
+	seen := map[string]bool{}
+	for _, a := range list {
+		course := h.cat.Get(a.Course)
+		row := homeRow{Assignment: a, Status: a.Status(now), Course: course, Title: a.Course}
+		if course != nil {
+			row.Title = course.Title.In(server.Lang(c))
+			if row.Progress, err = h.Parts.Progress(ctx, h.s.DB, &a, course); err != nil {
+				return err
+			}
+		}
+		if seen[a.Course] {
+			page.Past = append(page.Past, row)
+		} else {
+			seen[a.Course] = true
+			page.Current = append(page.Current, row)
+		}
+	}
+	return h.s.Render(c, "home", page)
 }

@@ -22,6 +22,7 @@ import (
 	"custos/app/db"
 	"custos/app/demo"
 	"custos/app/people"
+	"custos/app/training"
 )
 
 // openApp reads the configuration and opens the App; the caller closes it.
@@ -334,5 +335,56 @@ func auditVerify(cmd command) error {
 		return err
 	}
 	fmt.Fprintf(cmd.stdout, "Audit log OK: %d entries, root %s\n", res.Records, res.Root)
+	return nil
+}
+
+func assign(cmd command) error {
+	a, err := openMigrated(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	total, err := people.Count(cmd.ctx, a.DB)
+	if err != nil {
+		return err
+	}
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(cmd.stderr), progressbar.OptionSetDescription("assigning"),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	res, err := training.Schedule(cmd.ctx, a.DB, a.Audit, a.Catalog, a.Now(), func(n int) { bar.Set(n) })
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.stdout, "Checked %d people: %d new assignments.\n", res.People, res.Total())
+	for _, c := range a.Catalog.Courses {
+		if n := res.Created[c.Slug]; n > 0 {
+			fmt.Fprintf(cmd.stdout, "  %-28s %d\n", c.Slug, n)
+		}
+	}
+	return nil
+}
+
+// coursesCheck validates the built-in content with DIR (or CUSTOS_CONTENT_DIR) laid over it,
+// exactly as serve would load it, and prints every problem with its file and line.
+func coursesCheck(cmd command, args []string) error {
+	cfg, err := config.Load(cmd.getenv)
+	if err != nil {
+		return err
+	}
+	if len(args) == 1 {
+		cfg.ContentDir = args[0]
+	}
+	cat, err := app.LoadCatalog(cfg)
+	if err != nil {
+		lines := strings.Split(err.Error(), "\n")
+		for _, l := range lines[1:] {
+			fmt.Fprintln(cmd.stderr, l)
+		}
+		return fmt.Errorf("%s: %d problem(s)", strings.TrimSuffix(lines[0], ":"), len(lines)-1)
+	}
+	for _, c := range cat.Courses {
+		fmt.Fprintf(cmd.stdout, "%-28s %d lessons, version %s\n", c.Slug, len(c.Lessons), c.Version[:12])
+	}
+	fmt.Fprintf(cmd.stdout, "Content OK: %d courses, %d quiz banks, %d undertakings.\n", len(cat.Courses), len(cat.Banks), len(cat.Undertakings))
 	return nil
 }

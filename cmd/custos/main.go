@@ -27,6 +27,8 @@ Usage:
                   [--password-stdin]
                                  add or update one person
   custos users import FILE.csv   import people from an HR export
+  custos assign                  run the assignment scheduler once
+  custos courses check [DIR]     validate course, quiz and undertaking content
   custos audit verify            check the audit log
 
 Configuration comes from CUSTOS_* environment variables; see README.md.
@@ -101,6 +103,16 @@ func dispatch(cmd command) error {
 			return usageErr("users: expected 'users import FILE.csv'")
 		}
 		return usersImport(cmd, rest[1:])
+	case "assign":
+		if len(rest) > 0 {
+			return usageErr("assign takes no arguments")
+		}
+		return assign(cmd)
+	case "courses":
+		if len(rest) == 0 || rest[0] != "check" || len(rest) > 2 {
+			return usageErr("courses: expected 'courses check [DIR]'")
+		}
+		return coursesCheck(cmd, rest[1:])
 	case "audit":
 		if len(rest) != 1 || rest[0] != "verify" {
 			return usageErr("audit: expected 'audit verify'")

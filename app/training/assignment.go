@@ -1,0 +1,140 @@
+package training
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"custos/app/apperr"
+)
+
+// Status is where an assignment stands, as SPEC.md names it.
+type Status string
+
+// The statuses of an assignment.
+const (
+	Assigned   Status = "assigned"
+	InProgress Status = "in_progress"
+	Completed  Status = "completed"
+	Overdue    Status = "overdue"
+	Expired    Status = "expired"
+)
+
+// Assignment is one person's cycle of one course.
+type Assignment struct {
+	bun.BaseModel `bun:"table:assignments"`
+
+	ID            int64      `bun:"id,pk,autoincrement"`
+	PersonID      int64      `bun:"person_id,notnull"`
+	Course        string     `bun:"course,notnull"`
+	Cycle         int        `bun:"cycle,notnull"`
+	Reason        string     `bun:"reason,notnull"` // first, new_hire or renewal
+	CourseVersion string     `bun:"course_version,notnull"`
+	OpenedAt      time.Time  `bun:"opened_at,notnull"`
+	DueAt         time.Time  `bun:"due_at,notnull"`
+	StartedAt     *time.Time `bun:"started_at"`
+	CompletedAt   *time.Time `bun:"completed_at"`
+	ValidUntil    *time.Time `bun:"valid_until"`
+	CreatedAt     time.Time  `bun:"created_at,notnull"`
+}
+
+// Status computes the assignment's status at now. Due dates are the end of a day in the person's
+// time zone, fixed when the assignment was made, so comparing instants is enough here.
+func (a *Assignment) Status(now time.Time) Status {
+	switch {
+	case a.CompletedAt != nil && a.ValidUntil != nil && !now.Before(*a.ValidUntil):
+		return Expired
+	case a.CompletedAt != nil:
+		return Completed
+	case now.After(a.DueAt):
+		return Overdue
+	case a.StartedAt != nil:
+		return InProgress
+	}
+	return Assigned
+}
+
+// DaysOverdue is how many whole days past due an open assignment is.
+func (a *Assignment) DaysOverdue(now time.Time) int {
+	if a.CompletedAt != nil || !now.After(a.DueAt) {
+		return 0
+	}
+	return int(now.Sub(a.DueAt).Hours()/24) + 1
+}
+
+// LessonDone records that a lesson was read: when, how long, in which language and version.
+type LessonDone struct {
+	bun.BaseModel `bun:"table:lesson_progress"`
+
+	AssignmentID  int64     `bun:"assignment_id,pk"`
+	Lesson        string    `bun:"lesson,pk"`
+	CourseVersion string    `bun:"course_version,notnull"`
+	Locale        string    `bun:"locale,notnull"`
+	Seconds       int       `bun:"seconds,notnull"`
+	CompletedAt   time.Time `bun:"completed_at,notnull"`
+}
+
+// ForPerson returns a person's assignments, the newest cycle of each course first.
+func ForPerson(ctx context.Context, db bun.IDB, personID int64) ([]Assignment, error) {
+	var out []Assignment
+	err := db.NewSelect().Model(&out).Where("person_id = ?", personID).
+		Order("opened_at DESC", "course", "cycle DESC").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("load assignments of %d: %w", personID, err)
+	}
+	return out, nil
+}
+
+// Current returns the person's newest assignment of a course: the one they work on now. Someone
+// without one gets not_found, which the pages show as 404, so nobody reads a course that is not
+// theirs.
+func Current(ctx context.Context, db bun.IDB, personID int64, course string) (*Assignment, error) {
+	a := new(Assignment)
+	err := db.NewSelect().Model(a).Where("person_id = ? AND course = ?", personID, course).
+		Order("cycle DESC").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.New(apperr.NotFound, "error_not_assigned")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load assignment of %s: %w", course, err)
+	}
+	return a, nil
+}
+
+// LessonsDone returns the lessons read in an assignment, by lesson slug.
+func LessonsDone(ctx context.Context, db bun.IDB, assignmentID int64) (map[string]LessonDone, error) {
+	var rows []LessonDone
+	if err := db.NewSelect().Model(&rows).Where("assignment_id = ?", assignmentID).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load lesson progress: %w", err)
+	}
+	out := make(map[string]LessonDone, len(rows))
+	for _, r := range rows {
+		out[r.Lesson] = r
+	}
+	return out, nil
+}
+
+// LessonCounts returns how many lessons each assignment has read, for lists.
+func LessonCounts(ctx context.Context, db bun.IDB, ids []int64) (map[int64]int, error) {
+	out := make(map[int64]int, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		AssignmentID int64 `bun:"assignment_id"`
+		N            int   `bun:"n"`
+	}
+	err := db.NewSelect().Model((*LessonDone)(nil)).Column("assignment_id").ColumnExpr("COUNT(*) AS n").
+		Where("assignment_id IN (?)", bun.In(ids)).Group("assignment_id").Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("count lessons read: %w", err)
+	}
+	for _, r := range rows {
+		out[r.AssignmentID] = r.N
+	}
+	return out, nil
+}

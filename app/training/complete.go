@@ -1,0 +1,94 @@
+package training
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"custos/courses"
+)
+
+// Completion is what a finished assignment is waiting for, part by part.
+type Completion struct {
+	LessonsDone, LessonsTotal int
+	QuizPassed                bool
+	Signed                    bool
+}
+
+// Done reports whether every part of course c is complete.
+func (p Completion) Done(c *courses.Course) bool {
+	return p.LessonsDone >= p.LessonsTotal && (!c.HasQuiz() || p.QuizPassed) && (!c.HasUndertaking() || p.Signed)
+}
+
+// LessonsComplete reports whether every lesson has been read, which unlocks the quiz and the
+// signature.
+func (p Completion) LessonsComplete() bool { return p.LessonsDone >= p.LessonsTotal }
+
+// PartChecker reports whether a later part of a course (a passed quiz, a signature) is done for
+// an assignment. The quiz and signing packages provide them; training knows only to ask.
+type PartChecker func(ctx context.Context, db bun.IDB, a *Assignment, c *courses.Course) (bool, error)
+
+// Parts holds the checkers for the parts beyond lessons; nil checkers count as not done.
+type Parts struct {
+	QuizPassed PartChecker
+	Signed     PartChecker
+}
+
+// Progress works out where an assignment stands.
+func (ps Parts) Progress(ctx context.Context, db bun.IDB, a *Assignment, c *courses.Course) (Completion, error) {
+	done, err := LessonsDone(ctx, db, a.ID)
+	if err != nil {
+		return Completion{}, err
+	}
+	p := Completion{LessonsTotal: len(c.Lessons)}
+	for _, l := range c.Lessons {
+		if _, ok := done[l.Slug]; ok {
+			p.LessonsDone++
+		}
+	}
+	if c.HasQuiz() && ps.QuizPassed != nil {
+		if p.QuizPassed, err = ps.QuizPassed(ctx, db, a, c); err != nil {
+			return p, err
+		}
+	}
+	if c.HasUndertaking() && ps.Signed != nil {
+		if p.Signed, err = ps.Signed(ctx, db, a, c); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// OnComplete runs inside the completing transaction, for example to issue the certificate.
+type OnComplete func(ctx context.Context, tx bun.Tx, a *Assignment, c *courses.Course) error
+
+// CompleteIfDone marks a inside tx as completed when every part is done, valid for one
+// recurrence. It is called after each part; the WHERE on completed_at makes a second call (a
+// double submit, another instance) a no-op, so only one caller runs onComplete.
+func (ps Parts) CompleteIfDone(ctx context.Context, tx bun.Tx, a *Assignment, c *courses.Course, now time.Time, onComplete OnComplete) (bool, error) {
+	if a.CompletedAt != nil {
+		return false, nil
+	}
+	p, err := ps.Progress(ctx, tx, a, c)
+	if err != nil || !p.Done(c) {
+		return false, err
+	}
+	valid := c.Recurrence.AddTo(now)
+	res, err := tx.NewUpdate().Model(a).Set("completed_at = ?", now).Set("valid_until = ?", valid).
+		WherePK().Where("completed_at IS NULL").Exec(ctx)
+	if err != nil {
+		return false, fmt.Errorf("complete assignment %d: %w", a.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	a.CompletedAt, a.ValidUntil = &now, &valid
+	if onComplete != nil {
+		if err := onComplete(ctx, tx, a, c); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
