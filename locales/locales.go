@@ -17,6 +17,9 @@ import (
 //go:embed *.toml
 var files embed.FS
 
+// Files returns the embedded message files.
+func Files() fs.FS { return files }
+
 // Supported lists the languages Custos speaks, the default first.
 var Supported = []string{"en", "zh-Hans"}
 

@@ -1,9 +1,14 @@
 package locales_test
 
 import (
+	"io/fs"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"custos/locales"
 )
@@ -29,15 +34,24 @@ func TestBothLanguagesHaveTheSameMessages(t *testing.T) {
 	}
 }
 
+var placeholder = regexp.MustCompile(`\{\{\s*\.(\w+)\s*\}\}`)
+
 func TestEveryMessageRendersInBothLanguages(t *testing.T) {
 	b, err := locales.New()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ids, _ := locales.IDs("en")
-	args := map[string]any{"Count": 2, "Name": "张伟", "Email": "a@example.com", "Max": 1, "Min": 1, "Line": 3, "Message": "m",
-		"Minutes": 5, "Date": "d", "Role": "r", "Locale": "l", "Zone": "z", "Column": "c", "Value": "v", "First": 1,
-		"MaxMB": 20, "Detail": "d", "Created": 1, "Updated": 1, "Unchanged": 1}
+	// Every placeholder any message uses gets a value, so a message that renders "<no value>"
+	// names a placeholder the other language does not have.
+	args := map[string]any{}
+	names, _ := fs.Glob(locales.Files(), "*.toml")
+	for _, n := range names {
+		data, _ := fs.ReadFile(locales.Files(), n)
+		for _, m := range placeholder.FindAllStringSubmatch(string(data), -1) {
+			args[m[1]] = 2
+		}
+	}
 	for _, lang := range locales.Supported {
 		l := b.For(lang)
 		for id := range ids {
@@ -83,5 +97,39 @@ func TestDatesAreFormattedForTheLanguage(t *testing.T) {
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	if got := b.For("zh-Hans").DateTime(d, sh); got != "2026年3月2日 23:04 CST" {
 		t.Errorf("zh-Hans date-time %q", got)
+	}
+}
+
+func TestBothLanguagesUseTheSamePlaceholders(t *testing.T) {
+	values := map[string]map[string]string{}
+	for _, lang := range locales.Supported {
+		values[lang] = map[string]string{}
+		names, _ := fs.Glob(locales.Files(), "*.toml")
+		for _, n := range names {
+			if n != lang+".toml" && !strings.HasSuffix(n, "."+lang+".toml") {
+				continue
+			}
+			var m map[string]string
+			data, _ := fs.ReadFile(locales.Files(), n)
+			if err := toml.Unmarshal(data, &m); err != nil {
+				t.Fatalf("%s: %v", n, err)
+			}
+			for k, v := range m {
+				values[lang][k] = v
+			}
+		}
+	}
+	set := func(s string) string {
+		var names []string
+		for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+			names = append(names, m[1])
+		}
+		slices.Sort(names)
+		return strings.Join(slices.Compact(names), ",")
+	}
+	for id, en := range values["en"] {
+		if zh, ok := values["zh-Hans"][id]; ok && set(en) != set(zh) {
+			t.Errorf("%s: en uses {%s}, zh-Hans uses {%s}", id, set(en), set(zh))
+		}
 	}
 }
