@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -62,13 +63,22 @@ func (b *Bundle) For(lang string) *Localizer {
 
 // Localizer translates messages into one language.
 type Localizer struct {
-	Lang string
-	l    *i18n.Localizer
+	Lang  string
+	l     *i18n.Localizer
+	plain sync.Map // id → text of messages translated without arguments: most of a page
 }
 
 // T translates the message id; args come in name, value pairs ("Name", "张伟"). A missing
 // message shows its id, which the locale tests catch long before a person could.
 func (l *Localizer) T(id string, args ...any) string {
+	if len(args) == 0 {
+		if s, ok := l.plain.Load(id); ok {
+			return s.(string)
+		}
+		s := l.TMap(id, nil)
+		l.plain.Store(id, s)
+		return s
+	}
 	var data map[string]any
 	if len(args) > 0 {
 		data = make(map[string]any, len(args)/2)

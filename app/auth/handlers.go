@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 
@@ -64,11 +65,8 @@ func (h *Handler) Load(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if sess.PersonID != nil {
-		p, err := people.ByID(ctx, h.s.DB, *sess.PersonID)
-		if err != nil && apperr.CodeOf(err) != apperr.NotFound {
-			return err
-		}
-		if err != nil || !p.Current(now) {
+		p := sess.Person
+		if p == nil || !p.Current(now) {
 			if err := EndSessions(ctx, h.s.DB, *sess.PersonID); err != nil {
 				return err
 			}
@@ -155,7 +153,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return err
 	}
 	if !until.IsZero() {
-		minutes := int(until.Sub(now).Minutes()) + 1
+		minutes := int(math.Ceil(until.Sub(now).Minutes())) // a 15-minute block says 15, not 16
 		c.Status(fiber.StatusTooManyRequests)
 		return h.s.Render(c, "login", &loginPage{Email: email, Error: l.T("login_throttled", "Minutes", minutes)})
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"custos/app/people"
 )
 
 // Session is a browser's session, kept on the server. The cookie holds a random token; only its
@@ -30,6 +32,8 @@ type Session struct {
 	CreatedAt  time.Time `bun:"created_at,notnull"`
 	LastSeenAt time.Time `bun:"last_seen_at,notnull"`
 	ExpiresAt  time.Time `bun:"expires_at,notnull"`
+
+	Person *people.Person `bun:"rel:belongs-to,join:person_id=id"` // loaded with the session: one query per request
 }
 
 // AnonymousLifetime bounds a session that has not signed in (it only carries a CSRF token).
@@ -68,7 +72,7 @@ func sessionByToken(ctx context.Context, db bun.IDB, token string, now time.Time
 		return nil, false, nil
 	}
 	s := new(Session)
-	err := db.NewSelect().Model(s).Where("token_hash = ?", hashToken(token)).Scan(ctx)
+	err := db.NewSelect().Model(s).Relation("Person").Where("session.token_hash = ?", hashToken(token)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

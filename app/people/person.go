@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -77,11 +78,20 @@ func (p *Person) Current(now time.Time) bool {
 
 // Location returns p's time zone, falling back to UTC for a name the system does not know.
 func (p *Person) Location() *time.Location {
-	if loc, err := time.LoadLocation(p.TimeZone); err == nil {
-		return loc
+	if loc, ok := zones.Load(p.TimeZone); ok {
+		return loc.(*time.Location)
 	}
-	return time.UTC
+	loc, err := time.LoadLocation(p.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(p.TimeZone, loc)
+	return loc
 }
+
+// zones caches time zones: time.LoadLocation reads the zone database on every call, which
+// showed on every page.
+var zones sync.Map
 
 // NormalizeEmail is the one spelling of an address that Custos stores and compares, which makes
 // addresses unique without regard to case.

@@ -48,17 +48,23 @@ func (ps Parts) Progress(ctx context.Context, db bun.IDB, a *Assignment, c *cour
 			p.LessonsDone++
 		}
 	}
+	return p, ps.later(ctx, db, a, c, &p)
+}
+
+// later fills in the parts after the lessons.
+func (ps Parts) later(ctx context.Context, db bun.IDB, a *Assignment, c *courses.Course, p *Completion) error {
+	var err error
 	if c.HasQuiz() && ps.QuizPassed != nil {
 		if p.QuizPassed, err = ps.QuizPassed(ctx, db, a, c); err != nil {
-			return p, err
+			return err
 		}
 	}
 	if c.HasUndertaking() && ps.Signed != nil {
 		if p.Signed, err = ps.Signed(ctx, db, a, c); err != nil {
-			return p, err
+			return err
 		}
 	}
-	return p, nil
+	return nil
 }
 
 // OnComplete runs inside the completing transaction, for example to issue the certificate.

@@ -51,22 +51,28 @@ type homePage struct {
 }
 
 // showHome lists the viewer's current assignments (the newest cycle of each course) with what is
-// left to do, and their earlier cycles as history.
+// left to do, and their earlier cycles as history. It is the page everyone opens, so it asks the
+// database little: the assignments with their lesson counts in one query, and the later parts
+// only for open assignments whose lessons are all read (before that, neither can be done).
 func (h *Handler) showHome(c *fiber.Ctx) error {
-	ctx, v, now := c.UserContext(), server.ViewerOf(c), h.s.Now()
-	list, err := ForPerson(ctx, h.s.DB, v.ID)
+	ctx, v, now, lang := c.UserContext(), server.ViewerOf(c), h.s.Now(), server.Lang(c)
+	list, err := ListForPerson(ctx, h.s.DB, v.ID)
 	if err != nil {
 		return err
 	}
 	page := &homePage{}
 	seen := map[string]bool{}
-	for _, a := range list {
+	for i := range list {
+		a := &list[i].Assignment
 		course := h.cat.Get(a.Course)
-		row := homeRow{Assignment: a, Status: a.Status(now), Course: course, Title: a.Course}
+		row := homeRow{Assignment: *a, Status: a.Status(now), Course: course, Title: a.Course}
 		if course != nil {
-			row.Title = course.Title.In(server.Lang(c))
-			if row.Progress, err = h.Parts.Progress(ctx, h.s.DB, &a, course); err != nil {
-				return err
+			row.Title = course.Title.In(lang)
+			row.Progress = Completion{LessonsDone: list[i].LessonsRead, LessonsTotal: len(course.Lessons)}
+			if a.CompletedAt == nil && row.Progress.LessonsComplete() {
+				if err := h.Parts.later(ctx, h.s.DB, a, course, &row.Progress); err != nil {
+					return err
+				}
 			}
 		}
 		if seen[a.Course] {

@@ -1,0 +1,188 @@
+package training_test
+
+// Load measurements for the training cycle, run on demand (they take minutes and want
+// PostgreSQL and wrk), never in every CI run:
+//
+//	CUSTOS_LOAD=1 CUSTOS_TEST_DATABASE_URL=postgres://… go test -run TestLoad -v ./app/training/
+//
+// Figures are ratios against a baseline measured in the same run, never timed assertions.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/exec"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
+
+	"custos/app/apptest"
+	"custos/app/auth"
+	"custos/app/dbtest"
+	"custos/app/people"
+	"custos/app/training"
+)
+
+func loadOnly(t *testing.T) {
+	if os.Getenv("CUSTOS_LOAD") == "" {
+		t.Skip("load measurement: set CUSTOS_LOAD=1 (and CUSTOS_TEST_DATABASE_URL) to run")
+	}
+	if dbtest.PostgresURL() == "" {
+		t.Fatal("load measurements run on PostgreSQL: set CUSTOS_TEST_DATABASE_URL")
+	}
+}
+
+// seedPeople inserts n people in multi-row statements, far faster than the import path.
+func seedPeople(t *testing.T, db *bun.DB, n int, now time.Time) {
+	t.Helper()
+	depts := []string{"Customer Service", "Sales", "Engineering", "Finance"}
+	for start := 0; start < n; start += 2000 {
+		var batch []people.Person
+		for i := start; i < min(start+2000, n); i++ {
+			batch = append(batch, people.Person{Email: fmt.Sprintf("p%06d@example.com", i), Name: fmt.Sprintf("Person %d", i),
+				Department: depts[i%len(depts)], Role: people.Employee, Locale: "en", TimeZone: "Asia/Shanghai",
+				HiredOn: people.DateOf(now.AddDate(-2, 0, 0)), Active: true, CreatedAt: now, UpdatedAt: now})
+		}
+		if _, err := db.NewInsert().Model(&batch).Exec(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestLoadSchedulerOver100000People(t *testing.T) {
+	loadOnly(t)
+	u := dbtest.PostgresSchemaURL(t)
+	db := dbtest.Open(t, u)
+	cat, log := catalog(t), auditLog(t)
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	seedPeople(t, db, 100_000, now)
+
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go sampleHeap(&peak, stop)
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+
+	start := time.Now()
+	res, err := training.Schedule(context.Background(), db, log, cat, now, nil)
+	first := time.Since(start)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start = time.Now()
+	again, err := training.Schedule(context.Background(), db, log, cat, now, nil)
+	second := time.Since(start)
+	close(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first run: %d assignments for %d people in %s; second run: %d in %s; peak heap %.1f MB above %.1f MB before",
+		res.Total(), res.People, first.Round(time.Millisecond), again.Total(), second.Round(time.Millisecond),
+		float64(peak.Load()-min(peak.Load(), base.HeapInuse))/(1<<20), float64(base.HeapInuse)/(1<<20))
+	if again.Total() != 0 {
+		t.Fatalf("second run created %d", again.Total())
+	}
+}
+
+func sampleHeap(peak *atomic.Uint64, stop chan struct{}) {
+	var m runtime.MemStats
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > peak.Load() {
+			peak.Store(m.HeapInuse)
+		}
+	}
+}
+
+// TestLoadMyTrainingPage compares "my training" for a signed-in person against a bare Fiber
+// handler that runs one bun SELECT on the same database, both under wrk at 64 connections.
+func TestLoadMyTrainingPage(t *testing.T) {
+	loadOnly(t)
+	if _, err := exec.LookPath("wrk"); err != nil {
+		t.Fatal("wrk is not installed (apt-get install wrk)")
+	}
+	u := dbtest.PostgresSchemaURL(t)
+	env := apptest.New(t, u)
+	now := env.App.Now()
+	seedPeople(t, env.DB(), 10_000, now)
+	if _, err := training.Schedule(context.Background(), env.DB(), env.App.Audit, env.App.Catalog, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	hash, err := auth.HashPassword(apptest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.DB().NewUpdate().Model((*people.Person)(nil)).Set("password_hash = ?", hash).Where("email = 'p000042@example.com'").Exec(context.Background())
+	c := env.Client()
+	c.SignIn(t, "p000042@example.com", apptest.Password)
+	cookie := "custos_session=" + c.Cookie("custos_session")
+
+	env.App.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	appAddr := serve(t, env.Server.Fiber)
+
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/", func(c *fiber.Ctx) error {
+		var p people.Person
+		if err := env.DB().NewSelect().Model(&p).Where("email = ?", "p000042@example.com").Scan(c.UserContext()); err != nil {
+			return err
+		}
+		return c.SendString(p.Name)
+	})
+	bareAddr := serve(t, bare)
+
+	baseRPS, baseP99 := runWrk(t, "http://"+bareAddr+"/", "")
+	pageRPS, pageP99 := runWrk(t, "http://"+appAddr+"/", cookie)
+	t.Logf("bare Fiber + one SELECT: %.0f req/s, p99 %s", baseRPS, baseP99)
+	t.Logf("my training (10,000 people): %.0f req/s, p99 %s — %.0f%% of the baseline", pageRPS, pageP99, 100*pageRPS/baseRPS)
+}
+
+func serve(t *testing.T, app *fiber.App) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(l)
+	t.Cleanup(func() { app.Shutdown() })
+	return l.Addr().String()
+}
+
+var (
+	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkP99 = regexp.MustCompile(`\s99%\s+([\d.]+)(us|ms|s)`)
+)
+
+func runWrk(t *testing.T, url, cookie string) (float64, time.Duration) {
+	t.Helper()
+	args := []string{"-t2", "-c64", "-d10s", "--latency"}
+	if cookie != "" {
+		args = append(args, "-H", "Cookie: "+cookie)
+	}
+	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "Non-2xx") {
+		t.Fatalf("wrk saw errors:\n%s", out)
+	}
+	rps, _ := strconv.ParseFloat(wrkRPS.FindStringSubmatch(string(out))[1], 64)
+	m := wrkP99.FindStringSubmatch(string(out))
+	v, _ := strconv.ParseFloat(m[1], 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
+	return rps, time.Duration(v * float64(unit))
+}
