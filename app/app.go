@@ -14,14 +14,17 @@ import (
 	"github.com/uptrace/bun"
 
 	"custos/app/admin"
+	"custos/app/attest"
 	"custos/app/audit"
 	"custos/app/auth"
+	"custos/app/certs"
 	"custos/app/config"
 	"custos/app/db"
 	"custos/app/people"
 	"custos/app/server"
 	"custos/app/signing"
 	"custos/app/training"
+	"custos/certificates"
 	"custos/courses"
 	"custos/locales"
 )
@@ -36,6 +39,8 @@ type App struct {
 	Audit  *audit.Log
 	Now     func() time.Time
 	Catalog *courses.Catalog
+	// Renderer lays out PDFs; it parses its fonts once, so there is one per process.
+	Renderer *certificates.Renderer
 }
 
 // Open checks the data dir, loads the signing key and translations and connects to the
@@ -56,12 +61,17 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*App, error
 	if err != nil {
 		return nil, err
 	}
+	renderer, err := certificates.NewRenderer()
+	if err != nil {
+		return nil, err
+	}
 	database, err := db.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return nil, fmt.Errorf("CUSTOS_DATABASE_URL: %w", err)
 	}
 	return &App{
 		Config: cfg, DB: database, Log: log, I18n: bundle, Key: key, Audit: audit.New(key), Catalog: catalog,
+		Renderer: renderer,
 		// Microseconds: what both databases keep, so a time read back equals the one written.
 		Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}, nil
@@ -111,7 +121,14 @@ func (a *App) Server() (*server.Server, error) {
 	signIn := auth.New(s)
 	s.Fiber.Use(signIn.Load, signIn.CheckCSRF)
 	signIn.Routes(s.Fiber)
-	training.New(s, a.Catalog).Routes()
+	th := training.New(s, a.Catalog)
+	issuer := &certs.Issuer{Renderer: a.Renderer, I18n: a.I18n, Audit: a.Audit, Org: a.Config.OrgName, BaseURL: a.Config.BaseURL}
+	th.OnComplete = issuer.Issue
+	th.CertificateSerials = certs.SerialsFor
+	th.Parts.Signed = attest.Signed
+	th.Routes()
+	attest.Routes(s, th, a.Key, a.Renderer)
+	certs.Routes(s, a.Catalog)
 	admin.Routes(s)
 	s.Finish()
 	return s, nil

@@ -3,8 +3,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -19,6 +21,7 @@ import (
 	"custos/app/apperr"
 	"custos/app/audit"
 	"custos/app/config"
+	"custos/app/db"
 	"custos/locales"
 	"custos/web"
 )
@@ -69,6 +72,7 @@ func New(cfg config.Config, db *bun.DB, log *slog.Logger, bundle *locales.Bundle
 		s.logRequests,
 		s.securityHeaders,
 		s.limitBody,
+		s.refuseNUL,
 		s.pickLanguage,
 		s.withDeadline,
 	)
@@ -151,6 +155,34 @@ func (s *Server) limitBody(c *fiber.Ctx) error {
 	}
 	if len(c.Request().Body()) > max {
 		return apperr.New(apperr.TooLarge, "error_body_too_large")
+	}
+	return c.Next()
+}
+
+// refuseNUL answers 400 to a request with a NUL byte in its query, form fields or headers. No
+// person types one, and the database refuses it (bun will not quote it, PostgreSQL text cannot
+// hold it), so it would otherwise reach a query and become a 500 and an error in the log, at the
+// will of anyone who can reach the sign-in form.
+func (s *Server) refuseNUL(c *fiber.Ctx) error {
+	bad := false
+	check := func(k, v []byte) { bad = bad || bytes.IndexByte(k, 0) >= 0 || bytes.IndexByte(v, 0) >= 0 }
+	req := c.Request()
+	req.URI().QueryArgs().VisitAll(check)
+	req.Header.VisitAll(check)
+	switch ct := string(req.Header.ContentType()); {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		req.PostArgs().VisitAll(check)
+	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
+		if form, err := c.MultipartForm(); err == nil {
+			for k, vs := range form.Value {
+				for _, v := range vs {
+					check([]byte(k), []byte(v))
+				}
+			}
+		}
+	}
+	if bad {
+		return fiber.ErrBadRequest
 	}
 	return c.Next()
 }
@@ -238,4 +270,20 @@ func (s *Server) Event(c *fiber.Ctx, action, subject string, details ...string) 
 		}
 	}
 	return e
+}
+
+// RateLimit refuses a client address more than limit requests per window on the routes it
+// guards (429 with a localized message), counting in the database so instances share it.
+func (s *Server) RateLimit(name string, limit int, window time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		n, err := db.Hit(c.UserContext(), s.DB, name+":"+c.IP(), window, s.Now())
+		if err != nil {
+			return err
+		}
+		if n > limit {
+			c.Set(fiber.HeaderRetryAfter, fmt.Sprint(int(window.Seconds())))
+			return apperr.New(apperr.TooMany, "error_too_many")
+		}
+		return c.Next()
+	}
 }

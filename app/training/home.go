@@ -3,7 +3,10 @@
 package training
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"custos/app/auth"
 	"custos/app/server"
@@ -18,6 +21,8 @@ type Handler struct {
 	// the certificate, so training asks them without depending on them.
 	Parts      Parts
 	OnComplete OnComplete
+	// CertificateSerials finds the certificates of completed assignments, to link them.
+	CertificateSerials func(ctx context.Context, db bun.IDB, assignmentIDs []int64) (map[int64]string, error)
 }
 
 // New returns the training pages' handler.
@@ -40,8 +45,9 @@ type homeRow struct {
 	Assignment
 	Title    string
 	Status   Status
-	Progress Completion
-	Course   *courses.Course
+	Progress    Completion
+	Course      *courses.Course
+	Certificate string // serial, when one was issued
 }
 
 type homePage struct {
@@ -60,12 +66,16 @@ func (h *Handler) showHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	serials, err := h.serials(ctx, list)
+	if err != nil {
+		return err
+	}
 	page := &homePage{}
 	seen := map[string]bool{}
 	for i := range list {
 		a := &list[i].Assignment
 		course := h.cat.Get(a.Course)
-		row := homeRow{Assignment: *a, Status: a.Status(now), Course: course, Title: a.Course}
+		row := homeRow{Assignment: *a, Status: a.Status(now), Course: course, Title: a.Course, Certificate: serials[a.ID]}
 		if course != nil {
 			row.Title = course.Title.In(lang)
 			row.Progress = Completion{LessonsDone: list[i].LessonsRead, LessonsTotal: len(course.Lessons)}
@@ -83,4 +93,18 @@ func (h *Handler) showHome(c *fiber.Ctx) error {
 		}
 	}
 	return h.s.Render(c, "home", page)
+}
+
+// serials finds the certificates of the completed assignments in list, if there are any.
+func (h *Handler) serials(ctx context.Context, list []Listed) (map[int64]string, error) {
+	var done []int64
+	for _, a := range list {
+		if a.CompletedAt != nil {
+			done = append(done, a.ID)
+		}
+	}
+	if len(done) == 0 || h.CertificateSerials == nil {
+		return nil, nil
+	}
+	return h.CertificateSerials(ctx, h.s.DB, done)
 }
