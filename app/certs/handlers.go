@@ -39,9 +39,9 @@ func Routes(s *server.Server, cat *courses.Catalog) {
 	s.Fiber.Post("/admin/certificates/:serial/revoke", auth.RequireRole(people.Admin), h.revoke)
 }
 
-// mayRead reports whether the viewer may see a certificate of personID: its holder, the
+// MayRead reports whether the viewer may see a certificate of personID: its holder, the
 // holder's managers, auditors and admins.
-func mayRead(ctx context.Context, db bun.IDB, v *server.Viewer, personID int64) (bool, error) {
+func MayRead(ctx context.Context, db bun.IDB, v *server.Viewer, personID int64) (bool, error) {
 	if v.ID == personID || v.Is(string(people.Admin), string(people.Auditor)) {
 		return true, nil
 	}
@@ -59,7 +59,7 @@ func (h *Handler) download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if ok, err := mayRead(ctx, h.s.DB, v, cert.PersonID); err != nil {
+	if ok, err := MayRead(ctx, h.s.DB, v, cert.PersonID); err != nil {
 		return err
 	} else if !ok {
 		return fiber.ErrNotFound

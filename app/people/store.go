@@ -96,9 +96,9 @@ func Departments(ctx context.Context, db bun.IDB) ([]string, error) {
 	return out, nil
 }
 
-// teamIDs selects the IDs of everyone below a manager in the manager chain; a recursive query
+// TeamIDs is SQL selecting the IDs of everyone below a manager in the manager chain; a recursive query
 // works the same in both dialects, and Save and the import refuse cycles so it always ends.
-const teamIDs = `WITH RECURSIVE team(id) AS (
+const TeamIDs = `WITH RECURSIVE team(id) AS (
 	SELECT id FROM people WHERE manager_id = ?
 	UNION
 	SELECT p.id FROM people p JOIN team t ON p.manager_id = t.id
@@ -107,7 +107,7 @@ const teamIDs = `WITH RECURSIVE team(id) AS (
 // Team returns everyone below managerID in the manager chain, direct and indirect, by name.
 func Team(ctx context.Context, db bun.IDB, managerID int64) ([]Person, error) {
 	var out []Person
-	err := db.NewSelect().Model(&out).Where("id IN ("+teamIDs+")", managerID).Order("name", "id").Scan(ctx)
+	err := db.NewSelect().Model(&out).Where("id IN ("+TeamIDs+")", managerID).Order("name", "id").Scan(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("load team of %d: %w", managerID, err)
 	}
@@ -117,7 +117,7 @@ func Team(ctx context.Context, db bun.IDB, managerID int64) ([]Person, error) {
 // Manages reports whether personID is below managerID in the manager chain.
 func Manages(ctx context.Context, db bun.IDB, managerID, personID int64) (bool, error) {
 	var n int
-	err := db.NewRaw("SELECT COUNT(*) FROM ("+teamIDs+" WHERE id = ?) AS t", managerID, personID).Scan(ctx, &n)
+	err := db.NewRaw("SELECT COUNT(*) FROM ("+TeamIDs+" WHERE id = ?) AS t", managerID, personID).Scan(ctx, &n)
 	if err != nil {
 		return false, fmt.Errorf("check manager chain: %w", err)
 	}
@@ -137,6 +137,7 @@ type Change struct {
 	HiredOn    *Date
 	LeftOn     *Date
 	Active     *bool
+	Audit      *AuditAccess // an auditor's scope and expiry (auditor.go)
 }
 
 // DefaultTimeZone is given to people whose record names none.
@@ -184,6 +185,9 @@ func (c Change) apply(p *Person, managerID func(email string) (*int64, bool)) (b
 	if err := validateFields(p.Email, p.Name, p.Department, p.Role, p.Locale, p.TimeZone); err != nil {
 		return false, err
 	}
+	if err := c.Audit.apply(p); err != nil {
+		return false, err
+	}
 	if !p.HiredOn.IsZero() && !p.LeftOn.IsZero() && p.HiredOn.After(p.LeftOn) {
 		return false, apperr.New(apperr.Invalid, "error_left_before_hired")
 	}
@@ -195,7 +199,7 @@ func samePerson(a, b Person) bool {
 		(a.ManagerID != nil && b.ManagerID != nil && *a.ManagerID == *b.ManagerID)
 	return a.Email == b.Email && a.Name == b.Name && a.Department == b.Department && sameManager &&
 		a.Role == b.Role && a.Locale == b.Locale && a.TimeZone == b.TimeZone && a.HiredOn == b.HiredOn &&
-		a.LeftOn == b.LeftOn && a.Active == b.Active
+		a.LeftOn == b.LeftOn && a.Active == b.Active && sameAudit(a, b)
 }
 
 // Save creates or updates the person c names, in one transaction that the caller owns (so an
