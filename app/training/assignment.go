@@ -107,7 +107,7 @@ func Current(ctx context.Context, db bun.IDB, personID int64, course string) (*A
 
 // Listed is an assignment with how many of its lessons have been read.
 type Listed struct {
-	Assignment `bun:",extend"`
+	Assignment  `bun:",extend"`
 	LessonsRead int `bun:"lessons_read"`
 }
 

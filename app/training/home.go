@@ -43,8 +43,8 @@ func (h *Handler) Catalog() *courses.Catalog { return h.cat }
 // homeRow is one assignment on "my training".
 type homeRow struct {
 	Assignment
-	Title    string
-	Status   Status
+	Title       string
+	Status      Status
 	Progress    Completion
 	Course      *courses.Course
 	Certificate string // serial, when one was issued
