@@ -96,6 +96,11 @@ func (l *Localizer) TMap(id string, data map[string]any) string {
 		cfg.PluralCount = n
 	}
 	s, err := l.l.Localize(cfg)
+	if err != nil && cfg.PluralCount != nil {
+		// A message written as one plain string has only the "other" form; use it for any count.
+		cfg.PluralCount = nil
+		s, err = l.l.Localize(cfg)
+	}
 	if err != nil {
 		return id
 	}

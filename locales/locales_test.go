@@ -85,6 +85,15 @@ func TestLanguageNegotiation(t *testing.T) {
 	}
 }
 
+func TestACountOfOneStillTranslates(t *testing.T) {
+	b, _ := locales.New()
+	for _, lang := range locales.Supported {
+		if got := b.For(lang).T("people_count", "Count", 1); got == "people_count" || !strings.Contains(got, "1") {
+			t.Errorf("%s: a count of one renders %q", lang, got)
+		}
+	}
+}
+
 func TestDatesAreFormattedForTheLanguage(t *testing.T) {
 	b, _ := locales.New()
 	d := time.Date(2026, 3, 2, 15, 4, 0, 0, time.UTC)
