@@ -29,7 +29,9 @@ Usage:
   custos users import FILE.csv   import people from an HR export
   custos assign                  run the assignment scheduler once
   custos courses check [DIR]     validate course, quiz and undertaking content
-  custos audit verify            check the audit log
+  custos audit verify            check the audit log and every stored signature
+  custos token create --email E [--name N]
+                                 print a new API token for that person (shown once)
 
 Configuration comes from CUSTOS_* environment variables; see README.md.
 `
@@ -103,6 +105,11 @@ func dispatch(cmd command) error {
 			return usageErr("users: expected 'users import FILE.csv'")
 		}
 		return usersImport(cmd, rest[1:])
+	case "token":
+		if len(rest) == 0 || rest[0] != "create" {
+			return usageErr("token: expected 'token create --email E'")
+		}
+		return tokenCreate(cmd, rest[1:])
 	case "assign":
 		if len(rest) > 0 {
 			return usageErr("assign takes no arguments")
