@@ -69,6 +69,11 @@ func Load(getenv func(string) string) (Config, error) {
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		errs = append(errs, fmt.Errorf("CUSTOS_BASE_URL: %q is not an http:// or https:// URL", c.BaseURL))
 	}
+	if c.SMTPURL != "" {
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			errs = append(errs, fmt.Errorf("CUSTOS_SMTP_URL: %w", err))
+		}
+	}
 	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
 		errs = append(errs, fmt.Errorf("CUSTOS_MAIL_FROM: %q is not an e-mail address", c.MailFrom))
 	}

@@ -68,12 +68,19 @@ type Person struct {
 	PasswordHash string    `bun:"password_hash,notnull"`
 	CreatedAt    time.Time `bun:"created_at,notnull"`
 	UpdatedAt    time.Time `bun:"updated_at,notnull"`
+
+	// Auditor access (see auditor.go): the courses and departments an auditor may read (empty:
+	// all) and the last day their account works (zero: no end).
+	AuditCourses     Lines `bun:"audit_courses,notnull"`
+	AuditDepartments Lines `bun:"audit_departments,notnull"`
+	AuditUntil       Date  `bun:"audit_until,nullzero"`
 }
 
-// Current reports whether p is still with the company on day now: not deactivated and not past
-// their leave date. Only current people sign in and receive new training.
+// Current reports whether p is still with the company on day now: not deactivated, not past
+// their leave date and, for an auditor, not past the end of their access. Only current people
+// sign in and receive new training.
 func (p *Person) Current(now time.Time) bool {
-	return p.Active && (p.LeftOn.IsZero() || p.LeftOn.After(DateOf(now)))
+	return p.Active && (p.LeftOn.IsZero() || p.LeftOn.After(DateOf(now))) && !p.AuditExpired(now)
 }
 
 // Location returns p's time zone, falling back to UTC for a name the system does not know.
@@ -97,7 +104,8 @@ var zones sync.Map
 // addresses unique without regard to case.
 func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-func validEmail(s string) bool {
+// ValidEmail reports whether s is an address Custos accepts: one plain address, no display name.
+func ValidEmail(s string) bool {
 	if s == "" || len(s) > MaxEmailLen {
 		return false
 	}
@@ -110,7 +118,7 @@ func validateFields(email, name, department string, role Role, locale, tz string
 	switch {
 	case email == "":
 		return apperr.New(apperr.Invalid, "error_email_missing")
-	case !validEmail(email):
+	case !ValidEmail(email):
 		return apperr.New(apperr.Invalid, "error_email_invalid", "Email", email)
 	case strings.TrimSpace(name) == "":
 		return apperr.New(apperr.Invalid, "error_name_missing")

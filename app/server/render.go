@@ -69,6 +69,9 @@ type Page struct {
 	Title  string
 	Notice string    // a translated one-line message shown above the content
 	Now    time.Time // the moment of rendering, for "overdue by" and the like
+	// MailOff is set when no SMTP server is configured: e-mails only go to the log, and admins
+	// must see that.
+	MailOff bool
 	assets map[string]string
 	tz     *time.Location
 }
@@ -130,6 +133,7 @@ func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
 	p.assets = s.assets
 	p.tz = s.timeZone(c)
 	p.Now = s.Now()
+	p.MailOff = s.Config.SMTPURL == ""
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
