@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -101,6 +102,7 @@ func (l *Log) Append(ctx context.Context, tx bun.Tx, e Entry) error {
 	}
 	// Both databases keep microseconds; the record must say exactly what the column holds.
 	at := e.At.UTC().Truncate(time.Microsecond)
+	e = e.cleaned()
 	rec := Record{
 		Seq: size, At: at.Format(time.RFC3339Nano), ActorID: e.ActorID, Actor: e.Actor,
 		Action: e.Action, Subject: e.Subject, IP: e.IP, Details: e.Details,
@@ -142,6 +144,24 @@ func (l *Log) Append(ctx context.Context, tx bun.Tx, e Entry) error {
 		return fmt.Errorf("audit: store checkpoint: %w", err)
 	}
 	return nil
+}
+
+// cleaned returns e with text that is stored exactly as it is hashed. JSON would turn invalid
+// UTF-8 into U+FFFD while the columns kept the raw bytes, so a visitor typing such bytes into
+// the sign-in form could make Verify fail; and PostgreSQL text cannot hold NUL at all.
+func (e Entry) cleaned() Entry {
+	clean := func(s string) string {
+		return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+	}
+	e.Actor, e.Action, e.Subject, e.IP = clean(e.Actor), clean(e.Action), clean(e.Subject), clean(e.IP)
+	if e.Details != nil {
+		details := make(map[string]string, len(e.Details))
+		for k, v := range e.Details {
+			details[clean(k)] = clean(v)
+		}
+		e.Details = details
+	}
+	return e
 }
 
 // Checkpoint returns the signed note for a tree of size records with the given root. The text is

@@ -147,23 +147,36 @@ func checkRow(r row) string {
 }
 
 // checkStoredHashes compares the stored tree with the recomputed one; a difference there means
-// someone rewrote hashes without being able to sign a matching checkpoint.
+// someone rewrote hashes without being able to sign a matching checkpoint. A stored hash with no
+// record behind it (the newest record deleted) or a record whose hash is gone is a difference too.
 func checkStoredHashes(ctx context.Context, idb bun.IDB, hashes []tlog.Hash) error {
-	for start := 0; start < len(hashes); start += verifyBatch {
+	mismatch := func(idx int64, reason string) error {
+		level, n := tlog.SplitStoredHashIndex(idx)
+		return &Mismatch{n << level, reason}
+	}
+	var idx int64
+	for {
 		var rows []hashRow
-		if err := idb.NewSelect().Model(&rows).Where("idx >= ?", start).Order("idx").Limit(verifyBatch).Scan(ctx); err != nil {
+		if err := idb.NewSelect().Model(&rows).Where("idx >= ?", idx).Order("idx").Limit(verifyBatch).Scan(ctx); err != nil {
 			return fmt.Errorf("audit: read stored hashes: %w", err)
 		}
-		for i, r := range rows {
-			idx := int64(start + i)
-			if r.Idx != idx || !bytes.Equal(r.Hash, hashes[idx][:]) {
-				level, n := tlog.SplitStoredHashIndex(idx)
-				if level > 0 {
-					n <<= level
-				}
-				return &Mismatch{n, "stored tree hash differs from the record"}
+		for _, r := range rows {
+			switch {
+			case r.Idx != idx:
+				return mismatch(idx, "stored tree hash is missing")
+			case idx >= int64(len(hashes)):
+				return mismatch(idx, "entry is missing (its tree hash is still stored)")
+			case !bytes.Equal(r.Hash, hashes[idx][:]):
+				return mismatch(idx, "stored tree hash differs from the record")
 			}
+			idx++
 		}
+		if len(rows) < verifyBatch {
+			break
+		}
+	}
+	if idx < int64(len(hashes)) {
+		return mismatch(idx, "stored tree hash is missing")
 	}
 	return nil
 }
