@@ -84,6 +84,7 @@ func managerNames(ctx context.Context, db bun.IDB, list []people.Person) (map[in
 type personForm struct {
 	Email, Name, Department, Manager, Role, Locale, TimeZone, HiredOn, LeftOn string
 	Active                                                                    bool
+	Audit                                                                     auditForm // auditor.go
 }
 
 type personPage struct {
@@ -111,7 +112,8 @@ func (h *Handler) editPerson(c *fiber.Ctx) error {
 		return err
 	}
 	form := personForm{Email: p.Email, Name: p.Name, Department: p.Department, Role: string(p.Role),
-		Locale: p.Locale, TimeZone: p.TimeZone, HiredOn: p.HiredOn.String(), LeftOn: p.LeftOn.String(), Active: p.Active}
+		Locale: p.Locale, TimeZone: p.TimeZone, HiredOn: p.HiredOn.String(), LeftOn: p.LeftOn.String(), Active: p.Active,
+		Audit: auditFormOf(p)}
 	if p.ManagerID != nil {
 		m, err := people.ByID(ctx, h.s.DB, *p.ManagerID)
 		if err != nil {
@@ -128,7 +130,7 @@ func readPersonForm(c *fiber.Ctx) personForm {
 		Email: formValue(c, "email"), Name: formValue(c, "name"), Department: formValue(c, "department"),
 		Manager: formValue(c, "manager_email"), Role: formValue(c, "role"), Locale: formValue(c, "locale"),
 		TimeZone: formValue(c, "time_zone"), HiredOn: formValue(c, "hired_on"), LeftOn: formValue(c, "left_on"),
-		Active: c.FormValue("active") == "1",
+		Active: c.FormValue("active") == "1", Audit: readAuditForm(c),
 	}
 }
 
@@ -148,6 +150,11 @@ func (f personForm) change() (people.Change, []*apperr.Error) {
 			continue
 		}
 		*d.dst = &date
+	}
+	if access, err := f.Audit.access(role); err != nil {
+		errs = append(errs, err)
+	} else {
+		ch.Audit = access
 	}
 	return ch, errs
 }
@@ -215,8 +222,9 @@ func (h *Handler) savePerson(c *fiber.Ctx, id int64) error {
 				action = "person.create"
 			}
 			return h.s.Audit.Append(ctx, tx, h.s.Event(c, action, people.Subject(p.ID),
-				"email", p.Email, "role", string(p.Role), "department", p.Department, "active", strconv.FormatBool(p.Active),
-				"left_on", p.LeftOn.String(), "password_set", strconv.FormatBool(password != "")))
+				"email", p.Email, "name", p.Name, "role", string(p.Role), "department", p.Department,
+				"manager", people.NormalizeEmail(form.Manager), "active", strconv.FormatBool(p.Active),
+				"left_on", p.LeftOn.String(), "password_set", strconv.FormatBool(password != ""), "auditor_access", auditDetail(p)))
 		})
 		if e, ok := apperr.As(err); ok && e.Code != apperr.Internal {
 			errs = append(errs, e)
