@@ -69,9 +69,15 @@ func mayRead(ctx context.Context, db bun.IDB, v *server.Viewer, personID int64) 
 
 // receiptOf lays out what the receipt prints, in the language of the signed text.
 func (h *Handler) receiptOf(sig *Signature, text *SignedText) certificates.Receipt {
-	l := h.s.I18n.For(sig.Locale)
+	return ReceiptOf(h.s.I18n, h.s.Config.OrgName, sig, text)
+}
+
+// ReceiptOf lays out what a signature's receipt prints, in the language of the signed text; the
+// evidence bundle prints the same receipts.
+func ReceiptOf(b *locales.Bundle, org string, sig *Signature, text *SignedText) certificates.Receipt {
+	l := b.For(sig.Locale)
 	return certificates.Receipt{
-		Org: h.s.Config.OrgName, Signer: sig.TypedName, Email: sig.Email,
+		Org: org, Signer: sig.TypedName, Email: sig.Email,
 		DocumentTitle: text.Title, DocumentText: text.Text, Locale: sig.Locale,
 		VersionHash: sig.Version, TextHash: sig.TextHash, SignedAt: sig.SignedAt.UTC(),
 		Method:          methodText(l, sig),
