@@ -14,13 +14,18 @@ import (
 	"github.com/uptrace/bun"
 
 	"custos/app/admin"
+	"custos/app/api"
 	"custos/app/attest"
 	"custos/app/audit"
 	"custos/app/auth"
 	"custos/app/certs"
 	"custos/app/config"
 	"custos/app/db"
+	"custos/app/evidence"
+	"custos/app/notify"
 	"custos/app/people"
+	"custos/app/quiz"
+	"custos/app/reports"
 	"custos/app/server"
 	"custos/app/signing"
 	"custos/app/training"
@@ -31,12 +36,12 @@ import (
 
 // App is one running Custos: what every command and the server need.
 type App struct {
-	Config config.Config
-	DB     *bun.DB
-	Log    *slog.Logger
-	I18n   *locales.Bundle
-	Key    *signing.Key
-	Audit  *audit.Log
+	Config  config.Config
+	DB      *bun.DB
+	Log     *slog.Logger
+	I18n    *locales.Bundle
+	Key     *signing.Key
+	Audit   *audit.Log
 	Now     func() time.Time
 	Catalog *courses.Catalog
 	// Renderer lays out PDFs; it parses its fonts once, so there is one per process.
@@ -122,14 +127,22 @@ func (a *App) Server() (*server.Server, error) {
 	s.Fiber.Use(signIn.Load, signIn.CheckCSRF)
 	signIn.Routes(s.Fiber)
 	th := training.New(s, a.Catalog)
-	issuer := &certs.Issuer{Renderer: a.Renderer, I18n: a.I18n, Audit: a.Audit, Org: a.Config.OrgName, BaseURL: a.Config.BaseURL}
+	issuer := &certs.Issuer{Renderer: a.Renderer, I18n: a.I18n, Audit: a.Audit, Org: a.Config.OrgName,
+		BaseURL: a.Config.BaseURL, Score: quiz.PassingScore}
 	th.OnComplete = issuer.Issue
 	th.CertificateSerials = certs.SerialsFor
 	th.Parts.Signed = attest.Signed
+	th.Parts.QuizPassed = quiz.Passed
 	th.Routes()
+	quiz.Routes(s, a.Catalog, th)
 	attest.Routes(s, th, a.Key, a.Renderer)
 	certs.Routes(s, a.Catalog)
+	apiHandler := api.Routes(s, a.Catalog)
+	apiHandler.AdminRoutes()
+	evidence.Routes(s, apiHandler.Group(), a.Catalog, a.Key, a.Renderer)
+	notify.Routes(s, a.Catalog)
 	admin.Routes(s)
+	reports.Routes(s, a.Catalog, a.Renderer)
 	s.Finish()
 	return s, nil
 }
@@ -146,12 +159,31 @@ func (a *App) Housekeeping(ctx context.Context) {
 			a.Log.Info("purged expired sessions", "count", n)
 		}
 		a.scheduleOnce(ctx)
+		notify.NewPlanner(a.Notify()).Tick(ctx)
+		a.witnessAudit(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// Notify is what the reminder planner, sender and pages need from the App.
+func (a *App) Notify() notify.Deps {
+	return notify.Deps{DB: a.DB, Audit: a.Audit, I18n: a.I18n, Catalog: a.Catalog, Config: a.Config, Log: a.Log, Now: a.Now}
+}
+
+// witnessAudit writes the newest signed audit checkpoint to the log. A checkpoint kept only in
+// the database could be rolled back with it; copies in the logs (and in every evidence bundle)
+// let a later check notice entries that were removed from the end.
+func (a *App) witnessAudit(ctx context.Context) {
+	head, err := audit.LatestHead(ctx, a.DB)
+	if err != nil {
+		a.Log.Warn("audit checkpoint", "err", err)
+		return
+	}
+	a.Log.Info("audit checkpoint", "size", head.Size, "root", head.Root.String())
 }
 
 // scheduleOnce runs the assignment scheduler unless another instance is running it.

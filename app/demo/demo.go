@@ -5,6 +5,9 @@ package demo
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -61,18 +64,44 @@ func SignIns() []SignIn {
 	return out
 }
 
-// Load creates the demo company. It is idempotent: people who exist are left as they are.
+// storyDays is how long before now the demo company's training began.
+const storyDays = 12
+
+// Load creates the demo company and plays its last weeks of training through the web pages. It
+// is idempotent: when the company exists it only runs the scheduler.
 func Load(ctx context.Context, a *app.App) (created int, err error) {
+	now := a.Now()
+	if _, err := people.ByEmail(ctx, a.DB, company[0].email); err == nil {
+		_, err := training.Schedule(ctx, a.DB, a.Audit, a.Catalog, now, nil)
+		return 0, err
+	}
+	start := now.AddDate(0, 0, -storyDays).Truncate(time.Hour)
+	if created, err = addPeople(ctx, a, start, now); err != nil {
+		return created, err
+	}
+	s, err := a.Server()
+	if err != nil {
+		return created, err
+	}
+	s.Log = slog.New(slog.NewTextHandler(io.Discard, nil)) // the story's requests are not news
+	st := &story{a: a, s: s, cat: a.Catalog}
+	if err := st.play(ctx, start); err != nil {
+		return created, err
+	}
+	if _, err := training.Schedule(ctx, a.DB, a.Audit, a.Catalog, now, nil); err != nil {
+		return created, fmt.Errorf("demo assignments: %w", err)
+	}
+	return created, nil
+}
+
+// addPeople stores the company as it was at start; hire and leave dates count back from now.
+func addPeople(ctx context.Context, a *app.App, start, now time.Time) (created int, err error) {
 	hash, err := auth.HashPassword(Password)
 	if err != nil {
 		return 0, err
 	}
-	now := a.Now()
 	err = a.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		for _, p := range company {
-			if _, err := people.ByEmail(ctx, tx, p.email); err == nil {
-				continue
-			}
 			hired := people.DateOf(now.AddDate(0, 0, -p.hiredDaysAgo))
 			left := people.Date{}
 			if p.leftDaysAgo > 0 {
@@ -80,14 +109,14 @@ func Load(ctx context.Context, a *app.App) (created int, err error) {
 			}
 			ch := people.Change{Email: p.email, Name: &p.name, Department: &p.dept, Manager: &p.manager,
 				Role: &p.role, Locale: &p.locale, HiredOn: &hired, LeftOn: &left}
-			saved, _, _, err := people.Save(ctx, tx, ch, now)
+			saved, _, _, err := people.Save(ctx, tx, ch, start)
 			if err != nil {
 				return fmt.Errorf("demo person %s: %w", p.email, err)
 			}
-			if err := people.SetPassword(ctx, tx, saved.ID, hash, now); err != nil {
+			if err := people.SetPassword(ctx, tx, saved.ID, hash, start); err != nil {
 				return err
 			}
-			err = a.Audit.Append(ctx, tx, audit.Entry{At: now, Actor: "demo", Action: "person.create",
+			err = a.Audit.Append(ctx, tx, audit.Entry{At: start, Actor: "demo", Action: "person.create",
 				Subject: people.Subject(saved.ID), Details: map[string]string{"email": p.email, "role": string(p.role)}})
 			if err != nil {
 				return err
@@ -96,11 +125,5 @@ func Load(ctx context.Context, a *app.App) (created int, err error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return created, err
-	}
-	if _, err := training.Schedule(ctx, a.DB, a.Audit, a.Catalog, now, nil); err != nil {
-		return created, fmt.Errorf("demo assignments: %w", err)
-	}
-	return created, nil
+	return created, err
 }

@@ -93,4 +93,3 @@ type Deps struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 }
-

@@ -72,8 +72,8 @@ type Page struct {
 	// MailOff is set when no SMTP server is configured: e-mails only go to the log, and admins
 	// must see that.
 	MailOff bool
-	assets map[string]string
-	tz     *time.Location
+	assets  map[string]string
+	tz      *time.Location
 }
 
 func (p *Page) page() *Page { return p }
@@ -90,8 +90,10 @@ func (p *Page) DateTime(t time.Time) string { return p.L.DateTime(t, p.tz) }
 // Asset returns the URL of a static file with its content version.
 func (p *Page) Asset(name string) string { return "/static/" + name + "?v=" + p.assets[name] }
 
-// LangURL returns the current page's URL in another language.
-func (p *Page) LangURL(lang string) string { return p.Path + "?lang=" + lang }
+// LangURL returns the current page's URL in another language. It is a query alone, which the
+// browser resolves against the current page: repeating the path would print whatever was asked
+// for, and a request for //evil.example would get a 404 page linking off-site.
+func (p *Page) LangURL(lang string) string { return "?lang=" + lang }
 
 // Pager is implemented by every page data struct through its embedded Page.
 type Pager interface{ page() *Page }

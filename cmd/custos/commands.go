@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -16,11 +17,15 @@ import (
 
 	"custos/app"
 	"custos/app/admin"
+	"custos/app/api"
+	"custos/app/attest"
 	"custos/app/audit"
 	"custos/app/auth"
 	"custos/app/config"
 	"custos/app/db"
 	"custos/app/demo"
+	"custos/app/evidence"
+	"custos/app/notify"
 	"custos/app/people"
 	"custos/app/training"
 )
@@ -71,9 +76,18 @@ func serve(cmd command, args []string) error {
 	if err != nil {
 		return err
 	}
+	sender, err := notify.NewSender(a.Notify())
+	if err != nil {
+		return err
+	}
+	// The background work stops before serve returns, so nothing writes to the database or
+	// the log after the process says it is done.
 	ctx, cancel := context.WithCancel(cmd.ctx)
+	var background sync.WaitGroup
+	background.Go(func() { a.Housekeeping(ctx) })
+	background.Go(func() { sender.Run(ctx) })
+	defer background.Wait()
 	defer cancel()
-	go a.Housekeeping(ctx)
 
 	listenErr := make(chan error, 1)
 	go func() { listenErr <- s.Fiber.Listen(a.Config.Listen) }()
@@ -335,6 +349,11 @@ func auditVerify(cmd command) error {
 		return err
 	}
 	fmt.Fprintf(cmd.stdout, "Audit log OK: %d entries, root %s\n", res.Records, res.Root)
+	n, err := attest.Verify(cmd.ctx, a.DB, a.Key.Public)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.stdout, "Signatures OK: %d\n", n)
 	return nil
 }
 
@@ -386,5 +405,66 @@ func coursesCheck(cmd command, args []string) error {
 		fmt.Fprintf(cmd.stdout, "%-28s %d lessons, version %s\n", c.Slug, len(c.Lessons), c.Version[:12])
 	}
 	fmt.Fprintf(cmd.stdout, "Content OK: %d courses, %d quiz banks, %d undertakings.\n", len(cat.Courses), len(cat.Banks), len(cat.Undertakings))
+	return nil
+}
+
+func tokenCreate(cmd command, args []string) error {
+	var email, name string
+	fs, err := flags("token create", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the token owner's e-mail address (required)")
+		fs.StringVar(&name, "name", "", "what the token is for")
+	})
+	if err != nil {
+		return err
+	}
+	if email == "" || fs.NArg() > 0 {
+		return usageErr("token create: --email is required")
+	}
+	a, err := openMigrated(cmd)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	var secret string
+	err = a.DB.RunInTx(cmd.ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		p, err := people.ByEmail(ctx, tx, email)
+		if err != nil || !p.Current(a.Now()) {
+			return fmt.Errorf("%s is not a current person in Custos", email)
+		}
+		t, s, err := api.CreateToken(ctx, tx, p.ID, name, a.Now())
+		if err != nil {
+			return err
+		}
+		secret = s
+		return a.Audit.Append(ctx, tx, audit.Entry{At: a.Now(), Actor: "cli", Action: "token.create",
+			Subject: fmt.Sprintf("token:%d", t.ID), Details: map[string]string{"owner": p.Email, "name": t.Name, "prefix": t.Prefix}})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(cmd.stdout, secret)
+	return nil
+}
+
+// evidenceVerify checks a bundle offline: no configuration, no database.
+func evidenceVerify(cmd command, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open bundle: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open bundle: %w", err)
+	}
+	sum, err := evidence.Verify(f, st.Size())
+	if err != nil {
+		return fmt.Errorf("%s does not verify: %w", path, err)
+	}
+	m := sum.Manifest
+	fmt.Fprintf(cmd.stdout, "Bundle OK: %d files, %d certificates, %d signatures, %d quiz attempts, %d audit entries proven.\n",
+		len(m.Files), m.Certificates, m.Signatures, m.QuizAttempts, m.AuditEntries)
+	fmt.Fprintf(cmd.stdout, "%s, %s to %s. Signed by the key with fingerprint\n  %s\n", m.Org, m.From, m.To, sum.KeyFingerprint)
+	fmt.Fprintln(cmd.stdout, "Compare it with the fingerprint your organisation publishes at /.well-known/custos-signing-key.")
 	return nil
 }

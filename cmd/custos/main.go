@@ -30,6 +30,8 @@ Usage:
   custos assign                  run the assignment scheduler once
   custos courses check [DIR]     validate course, quiz and undertaking content
   custos audit verify            check the audit log and every stored signature
+  custos evidence verify FILE.zip
+                                 check an evidence bundle offline
   custos token create --email E [--name N]
                                  print a new API token for that person (shown once)
 
@@ -105,6 +107,11 @@ func dispatch(cmd command) error {
 			return usageErr("users: expected 'users import FILE.csv'")
 		}
 		return usersImport(cmd, rest[1:])
+	case "evidence":
+		if len(rest) != 2 || rest[0] != "verify" {
+			return usageErr("evidence: expected 'evidence verify FILE.zip'")
+		}
+		return evidenceVerify(cmd, rest[1])
 	case "token":
 		if len(rest) == 0 || rest[0] != "create" {
 			return usageErr("token: expected 'token create --email E'")

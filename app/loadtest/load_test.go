@@ -1,0 +1,312 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/url"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"custos/app/db"
+	"custos/app/people"
+)
+
+var (
+	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
+	wrkP99 = regexp.MustCompile(`\s99%\s+([\d.]+)(us|ms|s)`)
+)
+
+// wrk runs 10 s at 64 connections on 2 threads and returns requests per second and p99.
+func wrk(t *testing.T, url, cookie string) (float64, time.Duration) {
+	t.Helper()
+	args := []string{"-t2", "-c64", "-d10s", "--latency"}
+	if cookie != "" {
+		args = append(args, "-H", "Cookie: "+cookie)
+	}
+	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("wrk: %v\n%s", err, out)
+	}
+	if strings.Contains(string(out), "Non-2xx") {
+		t.Errorf("wrk saw errors on %s:\n%s", url, out)
+	}
+	rps, _ := strconv.ParseFloat(wrkRPS.FindStringSubmatch(string(out))[1], 64)
+	m := wrkP99.FindStringSubmatch(string(out))
+	v, _ := strconv.ParseFloat(m[1], 64)
+	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
+	return rps, time.Duration(v * float64(unit))
+}
+
+// TestLoadMainPages measures the pages people open most against a bare Fiber handler running one
+// SELECT on the same PostgreSQL, in the same run.
+func TestLoadMainPages(t *testing.T) {
+	loadOnly(t)
+	if _, err := exec.LookPath("wrk"); err != nil {
+		t.Fatal("wrk is not installed (apt-get install wrk)")
+	}
+	s := newSite(t)
+	emails := s.people(2)
+	in := s.start()
+	c, err := signIn("http://"+in.addr, emails[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, _ := url.Parse("http://" + in.addr)
+	ck := c.http.Jar.Cookies(base)[0]
+	cookie := ck.Name + "=" + ck.Value
+
+	database, err := db.Open(context.Background(), envValue(s.env, "CUSTOS_DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close()
+	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
+	bare.Get("/", func(c *fiber.Ctx) error {
+		var p people.Person
+		if err := database.NewSelect().Model(&p).Where("email = ?", emails[0]).Scan(c.UserContext()); err != nil {
+			return err
+		}
+		return c.SendString(p.Name)
+	})
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	go bare.Listener(l)
+	defer bare.Shutdown()
+
+	baseRPS, baseP99 := wrk(t, "http://"+l.Addr().String()+"/", "")
+	t.Logf("%-40s %8.0f req/s  p99 %8s", "bare Fiber + one SELECT (baseline)", baseRPS, baseP99)
+	for _, page := range []struct{ name, path, cookie string }{
+		{"sign-in page", "/login", ""},
+		{"my training", "/", cookie},
+		{"course page", "/courses/drill", cookie},
+		{"lesson page", "/courses/drill/lessons/3", cookie},
+		{"healthz", "/healthz", ""},
+	} {
+		rps, p99 := wrk(t, "http://"+in.addr+page.path, page.cookie)
+		t.Logf("%-40s %8.0f req/s  p99 %8s  %3.0f%% of baseline", page.name, rps, p99, 100*rps/baseRPS)
+	}
+}
+
+func envValue(env []string, key string) string {
+	for _, e := range env {
+		if v, ok := strings.CutPrefix(e, key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// TestFaultDatabaseRestart restarts PostgreSQL while clients read and complete lessons: the app
+// must recover by itself, and every completion it acknowledged must be stored.
+func TestFaultDatabaseRestart(t *testing.T) {
+	loadOnly(t)
+	s := newSite(t)
+	emails := s.people(8)
+	in := s.start()
+	acked := make(chan string, 10000)
+	ctx, cancel := ctxTimeout(90 * time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	for _, e := range emails {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			c, err := signIn("http://"+in.addr, e)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			for n := 1; n <= 20 && ctx.Err() == nil; {
+				ok, err := c.readLesson("drill", n)
+				if err != nil { // the database is away: retry the same lesson
+					time.Sleep(100 * time.Millisecond)
+					continue
+				}
+				if ok {
+					acked <- fmt.Sprintf("%s|l%02d", e, n)
+				}
+				n++
+				time.Sleep(100 * time.Millisecond)
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second)
+	restartPostgres(t)
+	restarted := time.Now()
+	if !in.waitReady(60 * time.Second) {
+		t.Fatal("the app did not become ready again after the database restart")
+	}
+	recovery := time.Since(restarted)
+	for range emails {
+		<-done
+	}
+	close(acked)
+	database, err := db.Open(context.Background(), envValue(s.env, "CUSTOS_DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close()
+	n, lost := 0, 0
+	for a := range acked {
+		n++
+		email, lesson, _ := strings.Cut(a, "|")
+		var count int
+		database.NewRaw(`SELECT COUNT(*) FROM lesson_progress lp JOIN assignments a ON a.id = lp.assignment_id
+			JOIN people p ON p.id = a.person_id WHERE p.email = ? AND lp.lesson = ?`, email, lesson).Scan(context.Background(), &count)
+		if count != 1 {
+			lost++
+		}
+	}
+	t.Logf("database restart: ready again %s after the restart finished; %d acknowledged completions checked, %d lost",
+		recovery.Round(time.Millisecond), n, lost)
+	if lost > 0 {
+		t.Errorf("%d acknowledged completions were lost", lost)
+	}
+	out := s.run("", "audit", "verify")
+	t.Log(strings.TrimSpace(out))
+}
+
+func restartPostgres(t *testing.T) {
+	t.Helper()
+	out, err := exec.Command("sh", "-c", "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main restart").CombinedOutput()
+	if err != nil {
+		t.Fatalf("restart PostgreSQL: %v\n%s", err, out)
+	}
+}
+
+// TestFaultKilledMidSigning kills the server with SIGKILL while people sign (each signature
+// completes a course and issues a certificate in one transaction): afterwards every record is
+// whole or absent, never half.
+func TestFaultKilledMidSigning(t *testing.T) {
+	loadOnly(t)
+	s := newSite(t)
+	emails := s.people(30)
+	in := s.start()
+	clients := make([]*client, len(emails))
+	for i, e := range emails {
+		c, err := signIn("http://"+in.addr, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.readLesson("pledge", 1); err != nil {
+			t.Fatal(err)
+		}
+		clients[i] = c
+	}
+	results := make(chan bool, len(clients))
+	for i, c := range clients {
+		go func() {
+			ok, _ := c.sign(fmt.Sprintf("Load Person %d", i))
+			results <- ok
+		}()
+	}
+	time.Sleep(150 * time.Millisecond)
+	in.cmd.Process.Kill() // SIGKILL: no shutdown, no flush
+	in.cmd.Wait()
+	acked := 0
+	for range clients {
+		if <-results {
+			acked++
+		}
+	}
+	s.start() // a fresh process on the same database
+	database, err := db.Open(context.Background(), envValue(s.env, "CUSTOS_DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close()
+	var signatures, completed, certificates, orphans int
+	ctx := context.Background()
+	database.NewRaw("SELECT COUNT(*) FROM signatures").Scan(ctx, &signatures)
+	database.NewRaw("SELECT COUNT(*) FROM assignments WHERE course = 'pledge' AND completed_at IS NOT NULL").Scan(ctx, &completed)
+	database.NewRaw("SELECT COUNT(*) FROM certificates WHERE course = 'pledge'").Scan(ctx, &certificates)
+	database.NewRaw(`SELECT COUNT(*) FROM signatures s WHERE NOT EXISTS
+		(SELECT 1 FROM certificates c WHERE c.assignment_id = s.assignment_id)`).Scan(ctx, &orphans)
+	t.Logf("SIGKILL mid-signing: %d of %d acknowledged before the kill; stored %d signatures, %d completions, %d certificates, %d signatures without certificate",
+		acked, len(clients), signatures, completed, certificates, orphans)
+	if signatures < acked || signatures != completed || completed != certificates || orphans != 0 {
+		t.Errorf("records are not whole: %d acknowledged, %d signatures, %d completions, %d certificates, %d orphans",
+			acked, signatures, completed, certificates, orphans)
+	}
+	t.Log(strings.TrimSpace(s.run("", "audit", "verify")))
+}
+
+// TestFaultTwoInstances runs two instances on one database under load at once, with the
+// scheduler started on both: nothing may be created twice.
+func TestFaultTwoInstances(t *testing.T) {
+	loadOnly(t)
+	s := newSite(t)
+	emails := s.people(20)
+	a, b := s.start(), s.start()
+	done := make(chan error, len(emails))
+	for i, e := range emails {
+		go func() {
+			c, err := signIn("http://"+a.addr, e)
+			if err != nil {
+				done <- err
+				return
+			}
+			for n := 1; n <= 20; n++ {
+				if n%2 == 0 {
+					c.switchTo("http://" + b.addr)
+				} else {
+					c.switchTo("http://" + a.addr)
+				}
+				if _, err := c.readLesson("drill", n); err != nil {
+					done <- err
+					return
+				}
+				c.readLesson("drill", n) // a double submit on the other instance
+			}
+			_, err = c.readLesson("pledge", 1)
+			if err == nil {
+				_, err = c.sign(fmt.Sprintf("Load Person %d", i))
+			}
+			done <- err
+		}()
+	}
+	assigns := make(chan string, 2)
+	for range 2 {
+		go func() { assigns <- s.run("", "assign") }()
+	}
+	for range emails {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+	<-assigns
+	<-assigns
+	database, err := db.Open(context.Background(), envValue(s.env, "CUSTOS_DATABASE_URL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer database.Close()
+	ctx := context.Background()
+	checks := map[string]string{
+		"duplicate assignments":  "SELECT COUNT(*) FROM (SELECT person_id, course, cycle FROM assignments GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) d",
+		"duplicate lessons":      "SELECT COUNT(*) FROM (SELECT assignment_id, lesson FROM lesson_progress GROUP BY 1, 2 HAVING COUNT(*) > 1) d",
+		"duplicate certificates": "SELECT COUNT(*) FROM (SELECT assignment_id FROM certificates GROUP BY 1 HAVING COUNT(*) > 1) d",
+		"duplicate signatures":   "SELECT COUNT(*) FROM (SELECT assignment_id, version FROM signatures GROUP BY 1, 2 HAVING COUNT(*) > 1) d",
+		"duplicate reminders":    "SELECT COUNT(*) FROM (SELECT assignment_id, kind, occurrence FROM reminders WHERE assignment_id IS NOT NULL GROUP BY 1, 2, 3 HAVING COUNT(*) > 1) d",
+	}
+	for name, q := range checks {
+		var n int
+		if err := database.NewRaw(q).Scan(ctx, &n); err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if n != 0 {
+			t.Errorf("%s: %d", name, n)
+		}
+	}
+	var certs, lessons int
+	database.NewRaw("SELECT COUNT(*) FROM certificates").Scan(ctx, &certs)
+	database.NewRaw("SELECT COUNT(*) FROM lesson_progress").Scan(ctx, &lessons)
+	t.Logf("two instances: %d lesson completions and %d certificates for %d people, no duplicates", lessons, certs, len(emails))
+	t.Log(strings.TrimSpace(s.run("", "audit", "verify")))
+}
