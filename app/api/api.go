@@ -246,7 +246,7 @@ func (h *Handler) getCertificate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ok, err := certs.MayRead(ctx, h.s.DB, v, cert.PersonID)
+	ok, err := certs.MayRead(ctx, h.s.DB, v, cert.PersonID, cert.Course)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
+	"custos/app/certs"
 	"custos/app/people"
 	"custos/app/server"
 	"custos/certificates"
@@ -31,7 +32,7 @@ func (h *Handler) receipt(c *fiber.Ctx) error {
 	} else if err != nil {
 		return fmt.Errorf("load signature %d: %w", id, err)
 	}
-	if ok, err := mayRead(ctx, h.s.DB, server.ViewerOf(c), sig.PersonID); err != nil || !ok {
+	if ok, err := certs.MayRead(ctx, h.s.DB, server.ViewerOf(c), sig.PersonID, sig.Course); err != nil || !ok {
 		if err != nil {
 			return err
 		}
@@ -56,15 +57,6 @@ func (h *Handler) receipt(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`inline; filename="signature-%d.pdf"`, sig.ID))
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(pdf.Bytes())
-}
-
-// mayRead reports whether the viewer may see a person's signatures: their own, those of anyone
-// below them in the manager chain, and everyone's for auditors and admins.
-func mayRead(ctx context.Context, db bun.IDB, v *server.Viewer, personID int64) (bool, error) {
-	if v.ID == personID || v.Is(string(people.Auditor), string(people.Admin)) {
-		return true, nil
-	}
-	return people.Manages(ctx, db, v.ID, personID)
 }
 
 // receiptOf lays out what the receipt prints, in the language of the signed text.

@@ -267,3 +267,20 @@ func TestNamesAreMaskedForPublicVerification(t *testing.T) {
 		t.Errorf("look-alike letters: %q", c)
 	}
 }
+
+func TestAnAuditorSeesOnlyCertificatesInTheirGrant(t *testing.T) {
+	w := newWorld(t, dbtest.SQLiteURL(t))
+	ctx := context.Background()
+	path := "/certificates/" + w.serial + ".pdf"
+	w.env.DB().NewUpdate().Table("people").Set("audit_courses = ?", "incident-response").Where("email = 'audit@example.com'").Exec(ctx)
+	if r := w.auditor.Get(t, path); r.Status != 404 {
+		t.Errorf("an auditor granted another course: %d, want 404", r.Status)
+	}
+	if r := w.auditor.Get(t, "/admin/certificates"); strings.Contains(r.Body, w.serial) {
+		t.Error("the certificate list shows a certificate outside the auditor's grant")
+	}
+	w.env.DB().NewUpdate().Table("people").Set("audit_courses = ?", "quick").Set("audit_departments = ?", "Sales").Where("email = 'audit@example.com'").Exec(ctx)
+	if r := w.auditor.Get(t, path); r.Status != 200 {
+		t.Errorf("an auditor granted the course and the holder's department: %d, want 200", r.Status)
+	}
+}

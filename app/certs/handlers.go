@@ -39,13 +39,24 @@ func Routes(s *server.Server, cat *courses.Catalog) {
 	s.Fiber.Post("/admin/certificates/:serial/revoke", auth.RequireRole(people.Admin), h.revoke)
 }
 
-// MayRead reports whether the viewer may see a certificate of personID: its holder, the
-// holder's managers, auditors and admins.
-func MayRead(ctx context.Context, db bun.IDB, v *server.Viewer, personID int64) (bool, error) {
-	if v.ID == personID || v.Is(string(people.Admin), string(people.Auditor)) {
+// MayRead reports whether the viewer may see a training record of course (a certificate, a
+// signature receipt) about personID: the person themselves, their managers, admins, and
+// auditors whose grant covers the course and the person's department.
+func MayRead(ctx context.Context, db bun.IDB, v *server.Viewer, personID int64, course string) (bool, error) {
+	switch {
+	case v.ID == personID || v.Is(string(people.Admin)):
 		return true, nil
-	}
-	if v.Is(string(people.Manager)) {
+	case v.Is(string(people.Auditor)):
+		auditor, err := people.ByID(ctx, db, v.ID)
+		if err != nil {
+			return false, err
+		}
+		holder, err := people.ByID(ctx, db, personID)
+		if err != nil {
+			return false, err
+		}
+		return auditor.AuditorSees(course, holder.Department), nil
+	case v.Is(string(people.Manager)):
 		return people.Manages(ctx, db, v.ID, personID)
 	}
 	return false, nil
@@ -59,7 +70,7 @@ func (h *Handler) download(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if ok, err := MayRead(ctx, h.s.DB, v, cert.PersonID); err != nil {
+	if ok, err := MayRead(ctx, h.s.DB, v, cert.PersonID, cert.Course); err != nil {
 		return err
 	} else if !ok {
 		return fiber.ErrNotFound
@@ -168,6 +179,18 @@ func (h *Handler) listAdmin(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	page := &adminPage{Query: strings.TrimSpace(c.Query("q"))}
 	q := h.s.DB.NewSelect().Model(&page.Certificates).ExcludeColumn("pdf").Order("issued_at DESC").Limit(200)
+	if v := server.ViewerOf(c); v.Is(string(people.Auditor)) {
+		auditor, err := people.ByID(ctx, h.s.DB, v.ID)
+		if err != nil {
+			return err
+		}
+		if len(auditor.AuditCourses) > 0 {
+			q = q.Where("course IN (?)", bun.In([]string(auditor.AuditCourses)))
+		}
+		if len(auditor.AuditDepartments) > 0 {
+			q = q.Where("person_id IN (SELECT id FROM people WHERE department IN (?))", bun.In([]string(auditor.AuditDepartments)))
+		}
+	}
 	if page.Query != "" {
 		if validSerial(strings.ToUpper(page.Query)) {
 			q = q.Where("serial = ?", strings.ToUpper(page.Query))

@@ -105,3 +105,10 @@ func sameAudit(a, b Person) bool {
 	return slices.Equal(a.AuditCourses, b.AuditCourses) && slices.Equal(a.AuditDepartments, b.AuditDepartments) &&
 		a.AuditUntil == b.AuditUntil
 }
+
+// AuditorSees reports whether auditor p's grant covers a record of course about a person in
+// department: an empty list in the grant covers everything.
+func (p *Person) AuditorSees(course, department string) bool {
+	return (len(p.AuditCourses) == 0 || slices.Contains(p.AuditCourses, course)) &&
+		(len(p.AuditDepartments) == 0 || slices.Contains(p.AuditDepartments, department))
+}
