@@ -101,6 +101,13 @@ func (h *Handler) showTeam(c *fiber.Ctx) error {
 	if page.Scope == "" {
 		page.Scope = "team_scope_all"
 	}
+	// The remind action comes back here and says what it did.
+	switch c.Query("reminded") {
+	case "queued":
+		page.Notice = l.T("notify_remind_queued")
+	case "already":
+		page.Notice = l.T("notify_remind_already")
+	}
 	title := func(slug string) string {
 		if co := h.cat.Get(slug); co != nil {
 			return co.Title.In(l.Lang)
