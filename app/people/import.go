@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -65,6 +66,12 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		return nil, apperr.New(apperr.TooLarge, "error_import_too_large", "MaxMB", MaxImportBytes>>20)
 	}
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	// An export saved in a legacy code page (Windows-1252, GBK) would otherwise be stored with
+	// its bytes mangled or, in SQLite, as invalid text, and differ from the file on every rerun.
+	if !utf8.Valid(data) {
+		line := 1 + bytes.Count(data[:invalidUTF8At(data)], []byte("\n"))
+		return nil, &ImportError{[]Problem{{line, apperr.New(apperr.Invalid, "error_import_not_utf8")}}}
+	}
 	cr := csv.NewReader(bufio.NewReader(bytes.NewReader(data)))
 	cr.ReuseRecord = false
 	header, err := cr.Read()
@@ -87,8 +94,9 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
+			// FieldPos is no help here: it panics when the failed read returned no fields.
+			line := 0
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
 				line = pe.StartLine
@@ -102,6 +110,7 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		if isBlank(rec) {
 			continue
 		}
+		line, _ := cr.FieldPos(0)
 		c, perr := rowChange(cols, rec)
 		rows = append(rows, Row{Line: line, Change: c, Problem: perr})
 	}
@@ -109,6 +118,18 @@ func ReadCSV(r io.Reader) ([]Row, error) {
 		return nil, &ImportError{problems}
 	}
 	return rows, nil
+}
+
+// invalidUTF8At returns the offset of the first byte of data that is not valid UTF-8.
+func invalidUTF8At(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && size == 1 {
+			return i
+		}
+		i += size
+	}
+	return len(data)
 }
 
 func csvProblem(err error) *apperr.Error {

@@ -126,7 +126,7 @@ func validateFields(email, name, department string, role Role, locale, tz string
 		return apperr.New(apperr.Invalid, "error_name_too_long", "Max", MaxNameLen)
 	case !utf8.ValidString(name) || hasControl(name):
 		return apperr.New(apperr.Invalid, "error_name_invalid")
-	case utf8.RuneCountInString(department) > MaxDepartmentLen || hasControl(department):
+	case utf8.RuneCountInString(department) > MaxDepartmentLen || !utf8.ValidString(department) || hasControl(department):
 		return apperr.New(apperr.Invalid, "error_department_invalid", "Max", MaxDepartmentLen)
 	case !role.Valid():
 		return apperr.New(apperr.Invalid, "error_role_unknown", "Role", string(role))

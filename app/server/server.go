@@ -132,6 +132,14 @@ func RequestID(c *fiber.Ctx) string {
 }
 
 func (s *Server) securityHeaders(c *fiber.Ctx) error {
+	s.setSecurityHeaders(c)
+	return c.Next()
+}
+
+// setSecurityHeaders is the middleware's work. handleError calls it too: fasthttp hands a request
+// it refused itself (a body over Fiber's limit) straight to the error handler, past every
+// middleware.
+func (s *Server) setSecurityHeaders(c *fiber.Ctx) {
 	h := func(k, v string) { c.Set(k, v) }
 	h("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
 		"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -143,7 +151,6 @@ func (s *Server) securityHeaders(c *fiber.Ctx) error {
 	if s.Config.Secure() {
 		h("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 	}
-	return c.Next()
 }
 
 // limitBody refuses a body above DefaultBodyLimit, or above what AllowUpload granted the path.
@@ -217,6 +224,7 @@ func statusOf(err error) int {
 // handleError is the one place errors become responses: JSON under /api, an error page
 // elsewhere. Only internal errors are logged, and no error shows a stack or SQL.
 func (s *Server) handleError(c *fiber.Ctx, err error) error {
+	s.setSecurityHeaders(c)
 	status := statusOf(err)
 	key := "error_internal"
 	var args map[string]any
