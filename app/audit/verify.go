@@ -3,6 +3,7 @@ package audit
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"custos/app/db"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -36,8 +39,23 @@ const verifyBatch = 5000
 
 // Verify recomputes the whole tree from the records, never trusting a stored hash, and checks
 // every checkpoint's signature and root against it. It returns a *Mismatch naming the first
-// entry that does not match.
-func Verify(ctx context.Context, idb bun.IDB, verifierKey string) (VerifyResult, error) {
+// entry that does not match. It reads one consistent snapshot, so instances appending while it
+// runs (a live server) cannot make a good log look broken.
+func Verify(ctx context.Context, database *bun.DB, verifierKey string) (VerifyResult, error) {
+	var opts *sql.TxOptions // SQLite: a transaction is already one snapshot
+	if db.IsPostgres(database) {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	var res VerifyResult
+	err := database.RunInTx(ctx, opts, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		res, err = verify(ctx, tx, verifierKey)
+		return err
+	})
+	return res, err
+}
+
+func verify(ctx context.Context, idb bun.IDB, verifierKey string) (VerifyResult, error) {
 	var res VerifyResult
 	verifier, err := note.NewVerifier(verifierKey)
 	if err != nil {

@@ -205,11 +205,17 @@ func TestFaultKilledMidSigning(t *testing.T) {
 			results <- ok
 		}()
 	}
-	time.Sleep(150 * time.Millisecond)
+	// Kill as soon as the first signature is acknowledged: the others are in flight.
+	acked, answered := 0, 0
+	for acked == 0 && answered < len(clients) {
+		if <-results {
+			acked++
+		}
+		answered++
+	}
 	in.cmd.Process.Kill() // SIGKILL: no shutdown, no flush
 	in.cmd.Wait()
-	acked := 0
-	for range clients {
+	for ; answered < len(clients); answered++ {
 		if <-results {
 			acked++
 		}
