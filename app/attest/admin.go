@@ -5,7 +5,9 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
+	"custos/app/people"
 	"custos/app/server"
 )
 
@@ -26,8 +28,8 @@ type signaturesPage struct {
 	NextBefore  int64
 }
 
-// listSignatures shows admins and auditors every signature, newest first, with its evidence and
-// whether it verifies now against the server's public key.
+// listSignatures shows admins every signature, and auditors those their grant covers, newest
+// first, with its evidence and whether it verifies now against the server's public key.
 func (h *Handler) listSignatures(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	page := &signaturesPage{Fingerprint: h.key.Fingerprint()}
@@ -37,6 +39,18 @@ func (h *Handler) listSignatures(c *fiber.Ctx) error {
 		OrderExpr("signature.id DESC").Limit(listPageSize)
 	if before > 0 {
 		q = q.Where("signature.id < ?", before)
+	}
+	if v := server.ViewerOf(c); v.Is(string(people.Auditor)) {
+		auditor, err := people.ByID(ctx, h.s.DB, v.ID)
+		if err != nil {
+			return err
+		}
+		if len(auditor.AuditCourses) > 0 {
+			q = q.Where("signature.course IN (?)", bun.In([]string(auditor.AuditCourses)))
+		}
+		if len(auditor.AuditDepartments) > 0 {
+			q = q.Where("p.department IN (?)", bun.In([]string(auditor.AuditDepartments)))
+		}
 	}
 	if err := q.Scan(ctx); err != nil {
 		return fmt.Errorf("list signatures: %w", err)
