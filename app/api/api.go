@@ -135,7 +135,7 @@ func (h *Handler) listAssignments(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"assignments": out, "limit": limit, "offset": offset})
 }
 
-// statusCondition is the SQL form of training.Assignment.Status, with one placeholder for now.
+// statusCondition is the SQL form of training.Assignment.Status; its one ? takes the current time.
 func statusCondition(s training.Status) (string, bool) {
 	cond, ok := map[training.Status]string{
 		training.Completed:  "assignment.completed_at IS NOT NULL AND assignment.valid_until > ?",

@@ -24,24 +24,6 @@ import (
 	"custos/app/training"
 )
 
-// quickCourse is a one-lesson course with nothing else, so reading it issues a certificate.
-func quickCourse(t *testing.T) string {
-	dir := t.TempDir()
-	files := map[string]string{
-		"courses/quick/course.toml": "title = { en = \"Quick course\", zh-Hans = \"快速课程\" }\n" +
-			"summary = { en = \"One lesson.\", zh-Hans = \"一课。\" }\nrecurrence = \"P12M\"\nwindow_days = 10\n" +
-			"scope = { departments = [], roles = [] }\ncontrols = [\"ISO27001-A.6.3\"]\n\n[[lesson]]\nfile = \"01-only\"\n",
-		"courses/quick/lessons/01-only.en.md":      "# The only lesson\n\nRead *carefully*.\n",
-		"courses/quick/lessons/01-only.zh-Hans.md": "# 唯一的一课\n\n请认真阅读。\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		os.WriteFile(p, []byte(body), 0o644)
-	}
-	return dir
-}
-
 var timer = regexp.MustCompile(`name="opened" value="(\d+)">\s*<input type="hidden" name="sig" value="([0-9a-f]+)"`)
 
 type world struct {
@@ -52,7 +34,7 @@ type world struct {
 
 // newWorld signs everyone in and has 张伟 complete the quick course.
 func newWorld(t *testing.T, u string) *world {
-	env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = quickCourse(t) })
+	env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = apptest.QuickCourseDir(t) })
 	env.MustCreatePerson(t, "boss@example.com", "Boss", people.Manager, "")
 	p := env.MustCreatePerson(t, "zhang@example.com", "张伟", people.Employee, "boss@example.com")
 	env.DB().NewUpdate().Model(p).Set("locale = 'zh-Hans'").WherePK().Exec(context.Background())

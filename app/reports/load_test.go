@@ -49,7 +49,7 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 		t.Fatal("psql is not installed (apt-get install postgresql-client)")
 	}
 	u := dbtest.PostgresSchemaURL(t)
-	env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = fourthCourse(t) })
+	env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = apptest.QuickCourseDir(t) })
 	if n := len(env.App.Catalog.Courses); n != 4 {
 		t.Fatalf("%d courses, want 4", n)
 	}
@@ -167,33 +167,6 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 		t.Logf("GET %s: %s, %.1f MB, peak heap %.1f MB above idle", path, time.Since(began).Round(time.Millisecond),
 			float64(n)/(1<<20), float64(peak.Load()-min(peak.Load(), idle.HeapInuse))/(1<<20))
 	}
-}
-
-// fourthCourse adds a fourth course to the three built-in ones.
-func fourthCourse(t *testing.T) string {
-	dir := t.TempDir()
-	files := map[string]string{
-		"courses/quick/course.toml": `title = { en = "Quick course", zh-Hans = "快速课程" }
-summary = { en = "One lesson.", zh-Hans = "一课。" }
-recurrence = "P12M"
-window_days = 10
-scope = { departments = [], roles = [] }
-controls = ["ISO27001-A.6.3"]
-
-[[lesson]]
-file = "01-only"
-`,
-		"courses/quick/lessons/01-only.en.md":      "# The only lesson\n\nRead it.\n",
-		"courses/quick/lessons/01-only.zh-Hans.md": "# 唯一的一课\n\n请阅读。\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
 }
 
 // seedCompany inserts the people in multi-row statements and their assignments, certificates,

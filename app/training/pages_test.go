@@ -3,8 +3,6 @@ package training_test
 import (
 	"context"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -20,33 +18,6 @@ import (
 	"custos/app/training"
 )
 
-// quickCourse is a one-lesson course with nothing else, so reading it completes it.
-func quickCourse(t *testing.T) string {
-	dir := t.TempDir()
-	files := map[string]string{
-		"courses/quick/course.toml": `title = { en = "Quick course", zh-Hans = "快速课程" }
-summary = { en = "One lesson.", zh-Hans = "一课。" }
-recurrence = "P12M"
-window_days = 10
-scope = { departments = [], roles = [] }
-controls = ["ISO27001-A.6.3"]
-
-[[lesson]]
-file = "01-only"
-`,
-		"courses/quick/lessons/01-only.en.md":      "# The only lesson\n\nRead *carefully*.\n",
-		"courses/quick/lessons/01-only.zh-Hans.md": "# 唯一的一课\n\n请认真阅读。\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		os.MkdirAll(filepath.Dir(p), 0o755)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
-
 var lessonForm = regexp.MustCompile(`name="opened" value="(\d+)">\s*<input type="hidden" name="sig" value="([0-9a-f]+)"`)
 
 func lessonTimer(t *testing.T, body string) url.Values {
@@ -60,7 +31,7 @@ func lessonTimer(t *testing.T, body string) url.Values {
 
 func TestAnEmployeeReadsTheLessonsAndTheCourseCompletes(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, u string, _ *bun.DB) {
-		env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = quickCourse(t) })
+		env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = apptest.QuickCourseDir(t) })
 		env.MustCreatePerson(t, "zhang@example.com", "张伟", people.Employee, "")
 		if _, err := training.Schedule(context.Background(), env.DB(), env.App.Audit, env.App.Catalog, env.App.Now(), nil); err != nil {
 			t.Fatal(err)
@@ -133,7 +104,7 @@ func TestALessonReadTooFastIsRefused(t *testing.T) {
 
 func TestDoubleSubmitsRecordOneLesson(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, u string, _ *bun.DB) {
-		env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = quickCourse(t) })
+		env := apptest.New(t, u, func(c *config.Config) { c.ContentDir = apptest.QuickCourseDir(t) })
 		env.MustCreatePerson(t, "a@example.com", "A", people.Employee, "")
 		training.Schedule(context.Background(), env.DB(), env.App.Audit, env.App.Catalog, env.App.Now(), nil)
 		c := env.Client()
