@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -155,6 +156,7 @@ func (c *Client) Get(t testing.TB, path string) *Response {
 // Post submits a form to path, adding the CSRF token last seen unless form has one.
 func (c *Client) Post(t testing.TB, path string, form url.Values) *Response {
 	t.Helper()
+	form = maps.Clone(form) // the caller's form stays as it was: tests post one form from many goroutines
 	if form == nil {
 		form = url.Values{}
 	}
