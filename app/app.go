@@ -126,13 +126,11 @@ func (a *App) Server() (*server.Server, error) {
 	signIn := auth.New(s)
 	s.Fiber.Use(signIn.Load, signIn.CheckCSRF)
 	signIn.Routes(s.Fiber)
-	th := training.New(s, a.Catalog)
+	th := training.New(s, a.Catalog, training.Parts{Quiz: quiz.Part, Signature: attest.Part})
 	issuer := &certs.Issuer{Renderer: a.Renderer, I18n: a.I18n, Audit: a.Audit, Org: a.Config.OrgName,
 		BaseURL: a.Config.BaseURL, Score: quiz.PassingScore}
 	th.OnComplete = issuer.Issue
 	th.CertificateSerials = certs.SerialsFor
-	th.Parts.Signed = attest.Signed
-	th.Parts.QuizPassed = quiz.Passed
 	th.Routes()
 	quiz.Routes(s, a.Catalog, th)
 	attest.Routes(s, th, a.Key, a.Renderer)

@@ -74,8 +74,13 @@ func currentDoc(u *courses.Undertaking, version string) (courses.Document, bool)
 	return courses.Document{}, false
 }
 
+// Part is the signature as a part of its course, for training. Its hint is any signature of the
+// assignment; Signed then asks for one of the current version.
+var Part = training.Part{Done: Signed,
+	Hint: "EXISTS (SELECT 1 FROM signatures sg WHERE sg.assignment_id = assignment.id)"}
+
 // Signed reports whether assignment a holds a signature of the current version of its course's
-// undertaking, in any language. It is training's PartChecker for the undertaking.
+// undertaking, in any language.
 func Signed(ctx context.Context, db bun.IDB, a *training.Assignment, c *courses.Course) (bool, error) {
 	s, err := currentSignature(ctx, db, a.ID, c.Undertaking)
 	return s != nil, err

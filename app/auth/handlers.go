@@ -11,19 +11,21 @@ import (
 	"github.com/uptrace/bun"
 
 	"custos/app/apperr"
+	"custos/app/db"
 	"custos/app/people"
 	"custos/app/server"
 )
 
 // Handler holds sign-in's routes and middleware.
 type Handler struct {
-	s *server.Server
+	s      *server.Server
+	lookup *db.Statement // the session behind a cookie
 }
 
 const sessionKey = "custos.session"
 
 // New returns the sign-in handler; Routes adds its pages.
-func New(s *server.Server) *Handler { return &Handler{s: s} }
+func New(s *server.Server) *Handler { return &Handler{s: s, lookup: sessionLookup(s.DB)} }
 
 // Routes adds /login and /logout.
 func (h *Handler) Routes(r fiber.Router) {
@@ -56,7 +58,7 @@ func (h *Handler) Load(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	ctx, now := c.UserContext(), h.s.Now()
-	sess, ok, err := sessionByToken(ctx, h.s.DB, token, now, h.s.Config.SessionIdle)
+	sess, ok, err := h.sessionByToken(ctx, token, now)
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"custos/app/db"
 	"custos/app/people"
 )
 
@@ -65,22 +66,39 @@ func createSession(ctx context.Context, db bun.IDB, personID *int64, method, ip,
 	return s, token, nil
 }
 
+// sessionRow is a session and its person as the lookup behind every page returns them: one
+// row, the person's columns prefixed (and NULL for a session that has not signed in).
+type sessionRow struct {
+	Session `bun:",extend"`
+	Signed  people.Person `bun:"embed:person__"`
+}
+
+// sessionLookup is the query behind every page: a session by its token hash, with its person.
+func sessionLookup(d *bun.DB) *db.Statement {
+	return db.NewStatement(d, d.NewSelect().Model((*Session)(nil)).Relation("Person").
+		Where("session.token_hash = ?", db.Param(d, 1)))
+}
+
 // sessionByToken loads the live session of a cookie token; ok is false when there is none or it
 // has expired (idle too long or past its absolute lifetime).
-func sessionByToken(ctx context.Context, db bun.IDB, token string, now time.Time, idle time.Duration) (*Session, bool, error) {
+func (h *Handler) sessionByToken(ctx context.Context, token string, now time.Time) (*Session, bool, error) {
 	if token == "" || len(token) > 100 {
 		return nil, false, nil
 	}
-	s := new(Session)
-	err := db.NewSelect().Model(s).Relation("Person").Where("session.token_hash = ?", hashToken(token)).Scan(ctx)
+	var row sessionRow
+	err := h.lookup.One(ctx, &row, hashToken(token))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("load session: %w", err)
 	}
-	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) > idle {
-		_, err := db.NewDelete().Model(s).WherePK().Exec(ctx)
+	s := &row.Session
+	if s.PersonID != nil {
+		s.Person = &row.Signed
+	}
+	if !now.Before(s.ExpiresAt) || now.Sub(s.LastSeenAt) > h.s.Config.SessionIdle {
+		_, err := h.s.DB.NewDelete().Model(s).WherePK().Exec(ctx)
 		return nil, false, err
 	}
 	return s, true, nil

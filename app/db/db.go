@@ -31,11 +31,11 @@ func Open(ctx context.Context, rawURL string) (*bun.DB, error) {
 			return nil, err
 		}
 	} else {
-		connector, err := pgConnector(rawURL)
+		connector, err := newPGConnector(rawURL)
 		if err != nil {
 			return nil, err
 		}
-		sqldb := sql.OpenDB(connector)
+		sqldb := sql.OpenDB(pgConnector{connector})
 		// bun's default of 2 idle connections makes PostgreSQL open and close connections
 		// under load (measured: about 4x less throughput), so keep the pool warm.
 		n := 4 * runtime.GOMAXPROCS(0)
@@ -74,9 +74,8 @@ func openSQLite(path string) (*bun.DB, error) {
 	return bun.NewDB(sqldb, sqlitedialect.New()), nil
 }
 
-// pgConnector builds the PostgreSQL connector, turning pgdriver's panic on a malformed URL into
-// an error.
-func pgConnector(rawURL string) (c *pgdriver.Connector, err error) {
+// newPGConnector builds pgdriver's connector, turning its panic on a malformed URL into an error.
+func newPGConnector(rawURL string) (c *pgdriver.Connector, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("malformed PostgreSQL URL: %v", r)

@@ -155,8 +155,7 @@ func grantedTo(ctx context.Context, db bun.IDB, assignmentID int64) (int, error)
 	return n, nil
 }
 
-// Passed reports whether an assignment has a passed quiz attempt. It is the quiz's
-// training.PartChecker.
+// Passed reports whether an assignment has a passed quiz attempt.
 func Passed(ctx context.Context, db bun.IDB, a *training.Assignment, _ *courses.Course) (bool, error) {
 	n, err := db.NewSelect().Model((*Attempt)(nil)).
 		Where("assignment_id = ? AND passed AND submitted_at IS NOT NULL", a.ID).Count(ctx)
@@ -181,7 +180,9 @@ func PassingScore(ctx context.Context, db bun.IDB, assignmentID int64) (int, boo
 	return scores[0], true, nil
 }
 
-var _ training.PartChecker = Passed
+// Part is the quiz as a part of its course, for training.
+var Part = training.Part{Done: Passed,
+	Hint: "EXISTS (SELECT 1 FROM quiz_attempts qa WHERE qa.assignment_id = assignment.id AND qa.passed AND qa.submitted_at IS NOT NULL)"}
 
 // Standing is where a person stands with a quiz at one moment: what they may do next.
 type Standing struct {

@@ -27,7 +27,8 @@ import (
 // content is a content folder with three small courses next to the built-in ones:
 //   - mini: two lessons, four questions (single, multiple, true/false, single), all drawn; two
 //     attempts, a one-hour cool-down, a ten-minute limit, answers revealed;
-//   - strict: one lesson, one attempt, no cool-down or time limit, answers not revealed;
+//   - strict: one lesson, one attempt, no cool-down or time limit, answers not revealed, and the
+//     built-in confidentiality undertaking to sign after the quiz;
 //   - drill: mini's bank with six attempts, no cool-down and a pass mark of 100%, for repeated
 //     attempts.
 func content(t testing.TB) string {
@@ -121,7 +122,7 @@ quiz = %q
 		"courses/mini/course.toml": course("Mini course", "mini",
 			"questions = 4\npass_mark = 75\nmax_attempts = 2\ncooldown = \"PT1H\"\ntime_limit = \"PT10M\"\nreveal_answers = true", "01-a", "02-b"),
 		"courses/strict/course.toml": course("Strict course", "strict",
-			"questions = 2\npass_mark = 100\nmax_attempts = 1\nreveal_answers = false", "01-only"),
+			"questions = 2\npass_mark = 100\nmax_attempts = 1\nreveal_answers = false\nundertaking = \"confidentiality\"", "01-only"),
 		"courses/drill/course.toml": course("Drill course", "mini",
 			"questions = 4\npass_mark = 100\nmax_attempts = 6\nreveal_answers = true", "01-a", "02-b"),
 	}

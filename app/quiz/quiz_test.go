@@ -215,11 +215,18 @@ func TestAPersonOutOfAttemptsIsToldWhomToAskAndAnAdminGrantsMore(t *testing.T) {
 		if !strings.Contains(r.Body, "1 of 2") || !strings.Contains(r.Body, "Start attempt 2") {
 			t.Fatalf("quiz page after the grant:\n%s", r.Body)
 		}
+		if home := c.Get(t, "/"); !strings.Contains(home.Body, "Pass the quiz") || strings.Contains(home.Body, "Quiz passed") {
+			t.Errorf("my training after a failed attempt does not ask for the quiz:\n%s", home.Body)
+		}
 		c.Post(t, "/courses/strict/quiz/start", nil)
 		_, f = quizPage(t, c, bank, "/courses/strict/quiz")
 		r = c.Post(t, "/courses/strict/quiz", answer(bank, f, true))
 		if res := c.Get(t, r.Header.Get("Location")); !strings.Contains(res.Body, "Passed") {
 			t.Errorf("second attempt after the grant did not pass:\n%s", res.Body)
+		}
+		// The course waits for its signature; my training says so.
+		if home := c.Get(t, "/"); !strings.Contains(home.Body, "Quiz passed") || !strings.Contains(home.Body, "Sign the undertaking") {
+			t.Errorf("my training after the pass:\n%s", home.Body)
 		}
 		// Someone else's result is not found, even for an administrator.
 		if r := admin.Get(t, r.Header.Get("Location")); r.Status != 404 {

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"custos/app/apperr"
+	"custos/app/db"
 )
 
 // Status is where an assignment stands, as SPEC.md names it.
@@ -105,25 +106,32 @@ func Current(ctx context.Context, db bun.IDB, personID int64, course string) (*A
 	return a, nil
 }
 
-// Listed is an assignment with how many of its lessons have been read.
+// Listed is an assignment as "my training" lists it: with how many of its lessons were read and
+// the hints of its later parts.
 type Listed struct {
 	Assignment  `bun:",extend"`
-	LessonsRead int `bun:"lessons_read"`
+	LessonsRead int  `bun:"lessons_read"`
+	QuizMaybe   bool `bun:"quiz_maybe"`
+	SignedMaybe bool `bun:"signed_maybe"`
 }
 
-// ListForPerson returns a person's assignments like ForPerson, each with its count of lessons
-// read, in one query: "my training" is the page everyone opens.
-func ListForPerson(ctx context.Context, db bun.IDB, personID int64) ([]Listed, error) {
-	var out []Listed
-	err := db.NewSelect().Model(&out).
-		ColumnExpr("assignment.*").
-		ColumnExpr("(SELECT COUNT(*) FROM lesson_progress lp WHERE lp.assignment_id = assignment.id) AS lessons_read").
-		Where("person_id = ?", personID).
-		Order("opened_at DESC", "course", "cycle DESC").Scan(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list assignments of %d: %w", personID, err)
+// listing is the query behind "my training", the page everyone opens: a person's assignments in
+// the order of ForPerson, each with its count of lessons read and the parts' hints, in one
+// prepared statement.
+func listing(d *bun.DB, parts Parts) *db.Statement {
+	hint := func(p Part) bun.Safe {
+		if p.Hint == "" {
+			return "1 = 1"
+		}
+		return bun.Safe(p.Hint)
 	}
-	return out, nil
+	return db.NewStatement(d, d.NewSelect().Model((*Assignment)(nil)).
+		ColumnExpr("?TableColumns").
+		ColumnExpr("(SELECT COUNT(*) FROM lesson_progress lp WHERE lp.assignment_id = assignment.id) AS lessons_read").
+		ColumnExpr("(?) AS quiz_maybe", hint(parts.Quiz)).
+		ColumnExpr("(?) AS signed_maybe", hint(parts.Signature)).
+		Where("person_id = ?", db.Param(d, 1)).
+		Order("opened_at DESC", "course", "cycle DESC"))
 }
 
 // LessonsDone returns the lessons read in an assignment, by lesson slug.

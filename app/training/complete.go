@@ -27,13 +27,24 @@ func (p Completion) Done(c *courses.Course) bool {
 func (p Completion) LessonsComplete() bool { return p.LessonsDone >= p.LessonsTotal }
 
 // PartChecker reports whether a later part of a course (a passed quiz, a signature) is done for
-// an assignment. The quiz and signing packages provide them; training knows only to ask.
+// an assignment.
 type PartChecker func(ctx context.Context, db bun.IDB, a *Assignment, c *courses.Course) (bool, error)
 
-// Parts holds the checkers for the parts beyond lessons; nil checkers count as not done.
+// Part is a part of a course after its lessons. The quiz and signing packages provide theirs;
+// training knows only to ask.
+type Part struct {
+	// Done reports whether the part is done; a nil Done counts as not done.
+	Done PartChecker
+	// Hint is an SQL condition on an assignments row (alias "assignment") that is false whenever
+	// the part is not done, so "my training" reads it with the assignments in its one query and
+	// asks Done only where it holds. Empty means always ask.
+	Hint string
+}
+
+// Parts are the parts beyond lessons.
 type Parts struct {
-	QuizPassed PartChecker
-	Signed     PartChecker
+	Quiz      Part
+	Signature Part
 }
 
 // Progress works out where an assignment stands.
@@ -48,19 +59,19 @@ func (ps Parts) Progress(ctx context.Context, db bun.IDB, a *Assignment, c *cour
 			p.LessonsDone++
 		}
 	}
-	return p, ps.later(ctx, db, a, c, &p)
+	return p, ps.later(ctx, db, a, c, &p, true, true)
 }
 
-// later fills in the parts after the lessons.
-func (ps Parts) later(ctx context.Context, db bun.IDB, a *Assignment, c *courses.Course, p *Completion) error {
+// later fills in the parts after the lessons, asking only those that may be done.
+func (ps Parts) later(ctx context.Context, db bun.IDB, a *Assignment, c *courses.Course, p *Completion, mayQuiz, maySign bool) error {
 	var err error
-	if c.HasQuiz() && ps.QuizPassed != nil {
-		if p.QuizPassed, err = ps.QuizPassed(ctx, db, a, c); err != nil {
+	if c.HasQuiz() && mayQuiz && ps.Quiz.Done != nil {
+		if p.QuizPassed, err = ps.Quiz.Done(ctx, db, a, c); err != nil {
 			return err
 		}
 	}
-	if c.HasUndertaking() && ps.Signed != nil {
-		if p.Signed, err = ps.Signed(ctx, db, a, c); err != nil {
+	if c.HasUndertaking() && maySign && ps.Signature.Done != nil {
+		if p.Signed, err = ps.Signature.Done(ctx, db, a, c); err != nil {
 			return err
 		}
 	}

@@ -4,21 +4,24 @@ package training
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
 	"custos/app/auth"
+	"custos/app/db"
 	"custos/app/server"
 	"custos/courses"
 )
 
 // Handler serves the training pages.
 type Handler struct {
-	s   *server.Server
-	cat *courses.Catalog
-	// Parts and OnComplete are filled in by the packages that own the quiz, the signature and
-	// the certificate, so training asks them without depending on them.
+	s    *server.Server
+	cat  *courses.Catalog
+	list *db.Statement
+	// Parts and OnComplete come from the packages that own the quiz, the signature and the
+	// certificate, so training asks them without depending on them.
 	Parts      Parts
 	OnComplete OnComplete
 	// CertificateSerials finds the certificates of completed assignments, to link them.
@@ -26,7 +29,9 @@ type Handler struct {
 }
 
 // New returns the training pages' handler.
-func New(s *server.Server, cat *courses.Catalog) *Handler { return &Handler{s: s, cat: cat} }
+func New(s *server.Server, cat *courses.Catalog, parts Parts) *Handler {
+	return &Handler{s: s, cat: cat, Parts: parts, list: listing(s.DB, parts)}
+}
 
 // Routes adds the training pages.
 func (h *Handler) Routes() {
@@ -58,13 +63,14 @@ type homePage struct {
 
 // showHome lists the viewer's current assignments (the newest cycle of each course) with what is
 // left to do, and their earlier cycles as history. It is the page everyone opens, so it asks the
-// database little: the assignments with their lesson counts in one query, and the later parts
-// only for open assignments whose lessons are all read (before that, neither can be done).
+// database little: the assignments with their lesson counts and part hints in one query, and a
+// later part only where its hint says it may be done for an open assignment whose lessons are
+// all read (before that, no part can be done).
 func (h *Handler) showHome(c *fiber.Ctx) error {
 	ctx, v, now, lang := c.UserContext(), server.ViewerOf(c), h.s.Now(), server.Lang(c)
-	list, err := ListForPerson(ctx, h.s.DB, v.ID)
-	if err != nil {
-		return err
+	var list []Listed
+	if err := h.list.All(ctx, &list, v.ID); err != nil {
+		return fmt.Errorf("list assignments of %d: %w", v.ID, err)
 	}
 	serials, err := h.serials(ctx, list)
 	if err != nil {
@@ -80,7 +86,7 @@ func (h *Handler) showHome(c *fiber.Ctx) error {
 			row.Title = course.Title.In(lang)
 			row.Progress = Completion{LessonsDone: list[i].LessonsRead, LessonsTotal: len(course.Lessons)}
 			if a.CompletedAt == nil && row.Progress.LessonsComplete() {
-				if err := h.Parts.later(ctx, h.s.DB, a, course, &row.Progress); err != nil {
+				if err := h.Parts.later(ctx, h.s.DB, a, course, &row.Progress, list[i].QuizMaybe, list[i].SignedMaybe); err != nil {
 					return err
 				}
 			}
