@@ -29,14 +29,14 @@ func Static() fs.FS {
 }
 
 // Pages parses every page template with the layout and partials, keyed by the page's file name
-// without extension. funcs are added to every page.
-func Pages(funcs template.FuncMap) (map[string]*template.Template, error) {
-	base := template.New("layout.html").Funcs(funcs)
+// without extension. funcs are added to every page; rewrite, when not nil, changes the text of
+// each file before it is parsed.
+func Pages(funcs template.FuncMap, rewrite func(string) (string, error)) (map[string]*template.Template, error) {
 	shared, err := fs.Glob(templateFiles, "templates/_*.html")
 	if err != nil {
 		return nil, err
 	}
-	base, err = base.ParseFS(templateFiles, append([]string{"templates/layout.html"}, shared...)...)
+	base, err := parse(template.New("layout.html").Funcs(funcs), rewrite, append([]string{"templates/layout.html"}, shared...)...)
 	if err != nil {
 		return nil, fmt.Errorf("parse layout: %w", err)
 	}
@@ -50,13 +50,37 @@ func Pages(funcs template.FuncMap) (map[string]*template.Template, error) {
 		if name == "layout.html" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.Must(base.Clone()).ParseFS(templateFiles, f)
+		t, err := parse(template.Must(base.Clone()), rewrite, f)
 		if err != nil {
 			return nil, fmt.Errorf("parse %s: %w", name, err)
 		}
 		pages[strings.TrimSuffix(name, ".html")] = t
 	}
 	return pages, nil
+}
+
+// parse adds files to t as template.ParseFS would, each named by its base name, after rewrite.
+func parse(t *template.Template, rewrite func(string) (string, error), files ...string) (*template.Template, error) {
+	for _, f := range files {
+		b, err := fs.ReadFile(templateFiles, f)
+		if err != nil {
+			return nil, err
+		}
+		src := string(b)
+		if rewrite != nil {
+			if src, err = rewrite(src); err != nil {
+				return nil, fmt.Errorf("%s: %w", path.Base(f), err)
+			}
+		}
+		tmpl := t
+		if name := path.Base(f); name != t.Name() {
+			tmpl = t.New(name)
+		}
+		if _, err := tmpl.Parse(src); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 // AssetVersions returns a short content hash per static file, appended to asset URLs so

@@ -20,7 +20,7 @@ func noFuncs() template.FuncMap {
 }
 
 func TestPagesParse(t *testing.T) {
-	pages, err := web.Pages(noFuncs())
+	pages, err := web.Pages(noFuncs(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"mime"
 	"path"
+	"regexp"
 	"strings"
 	"time"
 
@@ -120,14 +121,51 @@ var templateFuncs = template.FuncMap{
 	},
 }
 
+// staticAction matches the template actions whose output depends only on the language: a
+// message without arguments, a static file's URL, the link to the page in another language.
+var staticAction = regexp.MustCompile(`\{\{\s*\$?\.(T|Asset|LangURL)\s+"([^"]+)"\s*\}\}`)
+
+// braces keeps a message that contains "{{" from being read as a template action.
+var braces = strings.NewReplacer("{", "&#123;", "}", "&#125;")
+
+// inline returns a rewrite of template text that puts in what the static actions print in lang,
+// escaped for HTML. html/template calls a method through reflection for every {{.T "…"}}, and
+// those calls were most of the cost of rendering a page; the templates are parsed once per
+// language instead.
+func (s *Server) inline(lang string) func(string) (string, error) {
+	p := &Page{L: s.I18n.For(lang), assets: s.assets}
+	return func(src string) (string, error) {
+		var err error
+		out := staticAction.ReplaceAllStringFunc(src, func(action string) string {
+			m := staticAction.FindStringSubmatch(action)
+			var text string
+			switch m[1] {
+			case "T":
+				if text = p.T(m[2]); text == m[2] {
+					err = fmt.Errorf("no message %q", m[2])
+				}
+			case "Asset":
+				if _, ok := s.assets[m[2]]; !ok {
+					err = fmt.Errorf("no static file %q", m[2])
+				}
+				text = p.Asset(m[2])
+			case "LangURL":
+				text = p.LangURL(m[2])
+			}
+			return braces.Replace(template.HTMLEscapeString(text))
+		})
+		return out, err
+	}
+}
+
 // Render fills data's Page and writes the named page template as HTML.
 func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
-	t, ok := s.pages[name]
+	p := data.page()
+	p.L = s.Localizer(c)
+	t, ok := s.pages[p.L.Lang][name]
 	if !ok {
 		return fmt.Errorf("render: no page template %q", name)
 	}
-	p := data.page()
-	p.L = s.Localizer(c)
 	p.Lang = p.L.Lang
 	p.Viewer = ViewerOf(c)
 	p.CSRF, _ = c.Locals(csrfKey).(string)

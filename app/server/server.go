@@ -36,7 +36,7 @@ type Server struct {
 	Now    func() time.Time
 	Audit  *audit.Log
 
-	pages   map[string]*template.Template
+	pages   map[string]map[string]*template.Template // by language, then page
 	assets  map[string]string
 	uploads map[string]int
 }
@@ -51,11 +51,14 @@ const RequestTimeout = 30 * time.Second
 func New(cfg config.Config, db *bun.DB, log *slog.Logger, bundle *locales.Bundle, now func() time.Time, auditLog *audit.Log, maxBody int) (*Server, error) {
 	s := &Server{DB: db, Config: cfg, Log: log, I18n: bundle, Now: now, Audit: auditLog, uploads: map[string]int{}}
 	var err error
-	if s.pages, err = web.Pages(templateFuncs); err != nil {
-		return nil, err
-	}
 	if s.assets, err = web.AssetVersions(); err != nil {
 		return nil, err
+	}
+	s.pages = make(map[string]map[string]*template.Template, len(locales.Supported))
+	for _, lang := range locales.Supported {
+		if s.pages[lang], err = web.Pages(templateFuncs, s.inline(lang)); err != nil {
+			return nil, fmt.Errorf("templates in %s: %w", lang, err)
+		}
 	}
 	s.Fiber = fiber.New(fiber.Config{
 		AppName:               "custos",
