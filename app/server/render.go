@@ -68,8 +68,9 @@ type Page struct {
 	Path   string
 	Lang   string
 	Title  string
-	Notice string    // a translated one-line message shown above the content
-	Now    time.Time // the moment of rendering, for "overdue by" and the like
+	Notice string        // a translated one-line message shown above the content
+	Nav    template.HTML // the header's navigation, which Render fills in
+	Now    time.Time     // the moment of rendering, for "overdue by" and the like
 	// MailOff is set when no SMTP server is configured: e-mails only go to the log, and admins
 	// must see that.
 	MailOff bool
@@ -174,6 +175,10 @@ func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
 	p.tz = s.timeZone(c)
 	p.Now = s.Now()
 	p.MailOff = s.Config.SMTPURL == ""
+	var err error
+	if p.Nav, err = s.nav(t, p); err != nil {
+		return err
+	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
@@ -181,6 +186,38 @@ func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Send(buf.Bytes())
+}
+
+// navKey is everything the header's navigation depends on.
+type navKey struct {
+	lang, role string // role is "" for someone not signed in
+	home       bool
+}
+
+// nav returns the header's navigation for p, rendered once per language, role and whether p is
+// my training: it is the same on most pages and takes a dozen template actions to work out.
+func (s *Server) nav(t *template.Template, p *Page) (template.HTML, error) {
+	k := navKey{lang: p.Lang, home: p.Path == "/"}
+	var v *Viewer
+	if p.Viewer != nil {
+		k.role = p.Viewer.Role
+		v = &Viewer{Role: k.role}
+	}
+	if h, ok := s.navs.Load(k); ok {
+		return h.(template.HTML), nil
+	}
+	// Rendered from the key alone, so nothing of one viewer can reach another's page.
+	key := &Page{L: p.L, Lang: k.lang, Viewer: v}
+	if k.home {
+		key.Path = "/"
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "nav", key); err != nil {
+		return "", fmt.Errorf("render the navigation: %w", err)
+	}
+	h := template.HTML(buf.String())
+	s.navs.Store(k, h)
+	return h, nil
 }
 
 func (s *Server) timeZone(c *fiber.Ctx) *time.Location {

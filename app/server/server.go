@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -38,6 +39,7 @@ type Server struct {
 
 	pages   map[string]map[string]*template.Template // by language, then page
 	assets  map[string]string
+	navs    sync.Map // navKey → template.HTML
 	uploads map[string]int
 }
 
