@@ -5,6 +5,7 @@ package training
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
@@ -45,14 +46,25 @@ func (h *Handler) Routes() {
 // Catalog is the content the handler serves.
 func (h *Handler) Catalog() *courses.Catalog { return h.cat }
 
-// homeRow is one assignment on "my training".
+// homeRow is one assignment on "my training", flat: html/template finds a field of an embedded
+// struct, or calls a method, by a slow reflective search on every use, and this page is the one
+// everyone opens.
 type homeRow struct {
-	Assignment
-	Title       string
-	Status      Status
-	Progress    Completion
-	Course      *courses.Course
-	Certificate string // serial, when one was issued
+	ID             int64
+	Cycle          int
+	Course         string // slug
+	Title          string
+	Known          bool // the course is still in the catalogue
+	HasQuiz        bool
+	HasUndertaking bool
+	Status         Status
+	DaysOverdue    int
+	DueAt          time.Time
+	StartedAt      *time.Time
+	CompletedAt    *time.Time
+	ValidUntil     *time.Time
+	Progress       Completion
+	Certificate    string // serial, when one was issued
 }
 
 type homePage struct {
@@ -81,8 +93,11 @@ func (h *Handler) showHome(c *fiber.Ctx) error {
 	for i := range list {
 		a := &list[i].Assignment
 		course := h.cat.Get(a.Course)
-		row := homeRow{Assignment: *a, Status: a.Status(now), Course: course, Title: a.Course, Certificate: serials[a.ID]}
+		row := homeRow{ID: a.ID, Cycle: a.Cycle, Course: a.Course, Title: a.Course, Status: a.Status(now),
+			DaysOverdue: a.DaysOverdue(now), DueAt: a.DueAt, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt,
+			ValidUntil: a.ValidUntil, Certificate: serials[a.ID]}
 		if course != nil {
+			row.Known, row.HasQuiz, row.HasUndertaking = true, course.HasQuiz(), course.HasUndertaking()
 			row.Title = course.Title.In(lang)
 			row.Progress = Completion{LessonsDone: list[i].LessonsRead, LessonsTotal: len(course.Lessons)}
 			if a.CompletedAt == nil && row.Progress.LessonsComplete() {

@@ -145,3 +145,21 @@ func TestSomeoneElsesCourseIsNotFound(t *testing.T) {
 		t.Errorf("anonymous course page: %d, want a redirect to sign in", r.Status)
 	}
 }
+
+func TestACourseThatLeftTheCatalogueStaysOnMyTraining(t *testing.T) {
+	u := dbtest.SQLiteURL(t)
+	before := apptest.New(t, u, func(c *config.Config) { c.ContentDir = apptest.QuickCourseDir(t) })
+	before.MustCreatePerson(t, "zhang@example.com", "张伟", people.Employee, "")
+	if _, err := training.Schedule(context.Background(), before.DB(), before.App.Audit, before.App.Catalog, before.App.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	// The content folder that held "quick" is gone; its assignment is history and stays listed.
+	after := apptest.New(t, u)
+	c := after.Client()
+	c.SignIn(t, "zhang@example.com", apptest.Password)
+	home := c.Get(t, "/")
+	if home.Status != 200 || !strings.Contains(home.Body, ">quick</h2>") || strings.Contains(home.Body, `href="/courses/quick"`) ||
+		!strings.Contains(home.Body, "Protecting customer information") {
+		t.Errorf("my training with a retired course: %d\n%s", home.Status, home.Body)
+	}
+}
