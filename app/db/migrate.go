@@ -93,19 +93,17 @@ func Migrate(ctx context.Context, db *bun.DB) (applied []string, err error) {
 		return nil, fmt.Errorf("migrate: %w", err)
 	}
 	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version TEXT PRIMARY KEY, applied_at `+dialectTypes[IsPostgres(db)].Replace("{{TIMESTAMP}}")+` NOT NULL)`); err != nil {
-		// Two instances creating the table at once can collide on PostgreSQL's catalog; the
-		// loser finds the table there once the lock below is held.
-		if !IsUniqueViolation(err) {
-			return nil, fmt.Errorf("create schema_migrations: %w", err)
-		}
-	}
 	if IsPostgres(db) {
+		// Taken before the table is created: two instances creating it at once collide on
+		// PostgreSQL's catalog (a unique violation, or "type already exists").
 		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockID); err != nil {
 			return nil, fmt.Errorf("take the migration lock: %w", err)
 		}
 		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", migrationLockID)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version TEXT PRIMARY KEY, applied_at `+dialectTypes[IsPostgres(db)].Replace("{{TIMESTAMP}}")+` NOT NULL)`); err != nil {
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	for _, m := range migrations {
 		done, err := applyOne(ctx, conn, m)
