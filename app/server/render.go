@@ -70,6 +70,10 @@ type Page struct {
 	Title  string
 	Notice string        // a translated one-line message shown above the content
 	Nav    template.HTML // the header's navigation, which Render fills in
+	// Data is the page's own data, which its "title" and "content" templates get. The layout
+	// gets the Page itself: html/template finds a field of an embedded struct by a slow
+	// reflective search on every use, and the layout uses a dozen.
+	Data Pager
 	Now    time.Time     // the moment of rendering, for "overdue by" and the like
 	// MailOff is set when no SMTP server is configured: e-mails only go to the log, and admins
 	// must see that.
@@ -180,7 +184,8 @@ func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
 		return err
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
+	p.Data = data
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
