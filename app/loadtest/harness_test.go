@@ -86,14 +86,18 @@ func quickContent(t *testing.T) string {
 	return dir
 }
 
-func newSite(t *testing.T) *site {
+// newSite is an empty PostgreSQL schema and data folder for custos processes, with the built-in
+// courses and those of contentDir when it is not "".
+func newSite(t *testing.T, contentDir string) *site {
 	s := &site{t: t, dataDir: t.TempDir()}
 	s.env = append(os.Environ(),
 		"CUSTOS_DATABASE_URL="+dbtest.PostgresSchemaURL(t),
 		"CUSTOS_DATA_DIR="+s.dataDir,
 		"CUSTOS_SIGNING_KEY_FILE="+filepath.Join(s.dataDir, "signing.key"),
-		"CUSTOS_CONTENT_DIR="+quickContent(t),
 	)
+	if contentDir != "" {
+		s.env = append(s.env, "CUSTOS_CONTENT_DIR="+contentDir)
+	}
 	return s
 }
 
@@ -112,21 +116,36 @@ func (s *site) run(stdin string, args ...string) string {
 
 // people adds n employees with the demo password and assigns their training.
 func (s *site) people(n int) []string {
-	var emails []string
-	var csv strings.Builder
-	csv.WriteString("email,name,department\n")
-	for i := range n {
-		e := fmt.Sprintf("load%03d@example.com", i)
-		emails = append(emails, e)
-		fmt.Fprintf(&csv, "%s,Load Person %d,Customer Service\n", e, i)
-	}
-	file := filepath.Join(s.t.TempDir(), "people.csv")
-	os.WriteFile(file, []byte(csv.String()), 0o600)
-	s.run("", "users", "import", file)
+	emails := s.importPeople("load", n)
 	for _, e := range emails {
 		s.run("custos-load-password\n", "user", "add", "--email", e, "--password-stdin")
 	}
 	s.run("", "assign")
+	return emails
+}
+
+// crowd adds n employees spread over four departments, who never sign in, and assigns their
+// training.
+func (s *site) crowd(n int) {
+	s.importPeople("crowd", n)
+	s.run("", "assign")
+}
+
+func (s *site) importPeople(prefix string, n int) []string {
+	departments := []string{"Customer Service", "Sales", "Engineering", "Finance"}
+	var emails []string
+	var csv strings.Builder
+	csv.WriteString("email,name,department\n")
+	for i := range n {
+		e := fmt.Sprintf("%s%05d@example.com", prefix, i)
+		emails = append(emails, e)
+		fmt.Fprintf(&csv, "%s,Load Person %d,%s\n", e, i, departments[i%len(departments)])
+	}
+	file := filepath.Join(s.t.TempDir(), "people.csv")
+	if err := os.WriteFile(file, []byte(csv.String()), 0o600); err != nil {
+		s.t.Fatal(err)
+	}
+	s.run("", "users", "import", file)
 	return emails
 }
 

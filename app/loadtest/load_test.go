@@ -44,14 +44,16 @@ func wrk(t *testing.T, url, cookie string) (float64, time.Duration) {
 	return rps, time.Duration(v * float64(unit))
 }
 
-// TestLoadMainPages measures the pages people open most against a bare Fiber handler running one
-// SELECT on the same PostgreSQL, in the same run.
+// TestLoadMainPages measures the pages people open most, for one of 10,000 people with the
+// built-in courses, against a bare Fiber handler running one SELECT on the same PostgreSQL, in
+// the same run.
 func TestLoadMainPages(t *testing.T) {
 	loadOnly(t)
 	if _, err := exec.LookPath("wrk"); err != nil {
 		t.Fatal("wrk is not installed (apt-get install wrk)")
 	}
-	s := newSite(t)
+	s := newSite(t, "")
+	s.crowd(10_000)
 	emails := s.people(2)
 	in := s.start()
 	c, err := signIn("http://"+in.addr, emails[0])
@@ -84,8 +86,8 @@ func TestLoadMainPages(t *testing.T) {
 	for _, page := range []struct{ name, path, cookie string }{
 		{"sign-in page", "/login", ""},
 		{"my training", "/", cookie},
-		{"course page", "/courses/drill", cookie},
-		{"lesson page", "/courses/drill/lessons/3", cookie},
+		{"course page", "/courses/customer-information", cookie},
+		{"lesson page", "/courses/customer-information/lessons/3", cookie},
 		{"healthz", "/healthz", ""},
 	} {
 		rps, p99 := wrk(t, "http://"+in.addr+page.path, page.cookie)
@@ -106,7 +108,7 @@ func envValue(env []string, key string) string {
 // must recover by itself, and every completion it acknowledged must be stored.
 func TestFaultDatabaseRestart(t *testing.T) {
 	loadOnly(t)
-	s := newSite(t)
+	s := newSite(t, quickContent(t))
 	emails := s.people(8)
 	in := s.start()
 	acked := make(chan string, 10000)
@@ -184,7 +186,7 @@ func restartPostgres(t *testing.T) {
 // whole or absent, never half.
 func TestFaultKilledMidSigning(t *testing.T) {
 	loadOnly(t)
-	s := newSite(t)
+	s := newSite(t, quickContent(t))
 	emails := s.people(30)
 	in := s.start()
 	clients := make([]*client, len(emails))
@@ -246,7 +248,7 @@ func TestFaultKilledMidSigning(t *testing.T) {
 // scheduler started on both: nothing may be created twice.
 func TestFaultTwoInstances(t *testing.T) {
 	loadOnly(t)
-	s := newSite(t)
+	s := newSite(t, quickContent(t))
 	emails := s.people(20)
 	a, b := s.start(), s.start()
 	done := make(chan error, len(emails))
