@@ -70,16 +70,16 @@ type Page struct {
 	Title  string
 	Notice string        // a translated one-line message shown above the content
 	Nav    template.HTML // the header's navigation, which Render fills in
-	// Data is the page's own data, which its "title" and "content" templates get. The layout
-	// gets the Page itself: html/template finds a field of an embedded struct by a slow
-	// reflective search on every use, and the layout uses a dozen.
-	Data Pager
 	Now    time.Time     // the moment of rendering, for "overdue by" and the like
 	// MailOff is set when no SMTP server is configured: e-mails only go to the log, and admins
 	// must see that.
 	MailOff bool
-	assets  map[string]string
-	tz      *time.Location
+	// Data is the page's own data, which its "title" and "content" templates get. The layout
+	// gets the Page itself: html/template finds a field of an embedded struct by a slow
+	// reflective search on every use, and the layout uses a dozen.
+	Data   Pager
+	assets map[string]string
+	tz     *time.Location
 }
 
 func (p *Page) page() *Page { return p }
