@@ -14,6 +14,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/uptrace/bun"
+	"golang.org/x/term"
 
 	"custos/app"
 	"custos/app/admin"
@@ -294,8 +295,7 @@ func usersImport(cmd command, args []string) error {
 	if err != nil {
 		return importFailure(cmd, err, en.TMap, en.T)
 	}
-	bar := progressbar.NewOptions(2*len(rows), progressbar.OptionSetWriter(cmd.stderr),
-		progressbar.OptionSetDescription("importing"), progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	bar := cmd.progress(2*len(rows), "importing")
 	var res people.ImportResult
 	err = a.DB.RunInTx(cmd.ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var touched []*people.Person
@@ -367,8 +367,7 @@ func assign(cmd command) error {
 	if err != nil {
 		return err
 	}
-	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(cmd.stderr), progressbar.OptionSetDescription("assigning"),
-		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish())
+	bar := cmd.progress(total, "assigning")
 	res, err := training.Schedule(cmd.ctx, a.DB, a.Audit, a.Catalog, a.Now(), func(n int) { bar.Set(n) })
 	bar.Finish()
 	if err != nil {
@@ -467,4 +466,13 @@ func evidenceVerify(cmd command, path string) error {
 	fmt.Fprintf(cmd.stdout, "%s, %s to %s. Signed by the key with fingerprint\n  %s\n", m.Org, m.From, m.To, sum.KeyFingerprint)
 	fmt.Fprintln(cmd.stdout, "Compare it with the fingerprint your organisation publishes at /.well-known/custos-signing-key.")
 	return nil
+}
+
+// progress is a progress bar on standard error when that is a terminal. Redrawn at most ten
+// times a second; shown nowhere else, where every redraw would be a line in a log.
+func (cmd command) progress(total int, what string) *progressbar.ProgressBar {
+	f, ok := cmd.stderr.(*os.File)
+	return progressbar.NewOptions(total, progressbar.OptionSetWriter(cmd.stderr), progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(), progressbar.OptionClearOnFinish(), progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetVisibility(ok && term.IsTerminal(int(f.Fd()))))
 }
