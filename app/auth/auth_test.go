@@ -18,7 +18,10 @@ import (
 	"custos/app/people"
 )
 
-const cookie = "custos_session"
+const (
+	cookie     = "custos_session"
+	formCookie = "custos_signin" // the sign-in form's token, before there is a session
+)
 
 func TestSignInLandsOnTheHomePageSignedIn(t *testing.T) {
 	each(t, func(t *testing.T, env *apptest.Env) {
@@ -91,24 +94,46 @@ func TestSignInGivesANewSessionAndTheOldOneStopsWorking(t *testing.T) {
 		person(t, env, "li.wei@example.com", "Li Wei", people.Employee)
 		c := env.Client()
 		c.Get(t, "/login")
-		before := c.Cookie(cookie)
-		if before == "" {
-			t.Fatal("the sign-in page set no session cookie (its form needs a CSRF token)")
+		form := c.Cookie(formCookie)
+		if form == "" || c.CSRF() != form || c.Cookie(cookie) != "" {
+			t.Fatalf("the sign-in page set form cookie %q for form token %q, session cookie %q: want the form's token alone",
+				form, c.CSRF(), c.Cookie(cookie))
 		}
 		c.SignIn(t, "li.wei@example.com", apptest.Password)
-		after := c.Cookie(cookie)
-		if after == "" || after == before {
-			t.Fatalf("session cookie after sign-in is %q, before %q: want a new one", after, before)
+		session := c.Cookie(cookie)
+		if session == "" || session == form || c.Cookie(formCookie) != "" {
+			t.Fatalf("after sign-in: session cookie %q, form cookie %q (was %q): want a new session and no form cookie",
+				session, c.Cookie(formCookie), form)
 		}
-		if name := signedInAs(t, withCookie(env, cookie, before)); name != "" {
-			t.Errorf("the cookie from before sign-in is signed in as %q", name)
+		if name := signedInAs(t, withCookie(env, cookie, form)); name != "" {
+			t.Errorf("the form's token is signed in as %q", name)
 		}
-		if name := signedInAs(t, withCookie(env, cookie, after)); name != "Li Wei" {
+		if name := signedInAs(t, withCookie(env, cookie, session)); name != "Li Wei" {
 			t.Errorf("the new cookie shows %q signed in, want Li Wei", name)
 		}
-		// A fixed cookie that an attacker planted must not come back to life either.
-		if n := countRows(t, env, "sessions", "token_hash = ?", hashOf(before)); n != 0 {
-			t.Errorf("the pre-sign-in session is still stored (%d rows)", n)
+
+		// Signing in again from a signed-in browser replaces that session: a cookie an attacker
+		// fixed before does not come back to life.
+		c.Get(t, "/") // the session's form token
+		c.Post(t, "/login", url.Values{"email": {"li.wei@example.com"}, "password": {apptest.Password}})
+		if again := c.Cookie(cookie); again == "" || again == session {
+			t.Fatalf("signing in again kept session cookie %q", again)
+		}
+		if n := countRows(t, env, "sessions", "token_hash = ?", hashOf(session)); n != 0 {
+			t.Errorf("the session signed in over is still stored (%d rows)", n)
+		}
+	})
+}
+
+func TestTheSignInPageStoresNothing(t *testing.T) {
+	each(t, func(t *testing.T, env *apptest.Env) {
+		for range 20 {
+			if r := env.Client().Get(t, "/login"); r.Status != http.StatusOK {
+				t.Fatalf("sign-in page: %d", r.Status)
+			}
+		}
+		if n := countRows(t, env, "sessions", "1 = 1"); n != 0 {
+			t.Errorf("20 visits to the sign-in page stored %d sessions, want none", n)
 		}
 	})
 }
@@ -142,10 +167,13 @@ func TestTheSessionCookieIsHTTPOnlyAndLax(t *testing.T) {
 	c := env.Client()
 	page := c.Get(t, "/login")
 	r := login(t, c, "li.wei@example.com", apptest.Password)
-	for name, resp := range map[string]*apptest.Response{"sign-in page": page, "sign-in": r} {
-		ck := sessionCookie(resp, cookie)
+	for name, set := range map[string]struct {
+		resp   *apptest.Response
+		cookie string
+	}{"sign-in page": {page, formCookie}, "sign-in": {r, cookie}} {
+		ck := sessionCookie(set.resp, set.cookie)
 		if ck == nil {
-			t.Fatalf("%s set no %s cookie: %v", name, cookie, resp.Header.Values("Set-Cookie"))
+			t.Fatalf("%s set no %s cookie: %v", name, set.cookie, set.resp.Header.Values("Set-Cookie"))
 		}
 		if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Domain != "" {
 			t.Errorf("%s: cookie %q, want HttpOnly; SameSite=Lax; Path=/ and no Domain", name, ck.Raw)
@@ -162,20 +190,20 @@ func TestTheSessionCookieIsHTTPOnlyAndLax(t *testing.T) {
 func TestOverHTTPSTheSessionCookieIsHostPrefixedAndSecure(t *testing.T) {
 	env := apptest.New(t, dbtest.SQLiteURL(t), func(c *config.Config) { c.BaseURL = "https://custos.example.com" })
 	person(t, env, "li.wei@example.com", "Li Wei", people.Employee)
-	const name = "__Host-custos_session"
+	const name, formName = "__Host-custos_session", "__Host-custos_signin"
 	c := env.Client()
 	page := c.Get(t, "/login")
-	anon := sessionCookie(page, name)
-	if anon == nil {
-		t.Fatalf("the sign-in page set no %s cookie: %v", name, page.Header.Values("Set-Cookie"))
+	form := sessionCookie(page, formName)
+	if form == nil {
+		t.Fatalf("the sign-in page set no %s cookie: %v", formName, page.Header.Values("Set-Cookie"))
 	}
 	// The test's cookie jar will not return a Secure cookie over http://, so present it by hand.
-	c.Header.Set("Cookie", name+"="+anon.Value)
+	c.Header.Set("Cookie", formName+"="+form.Value)
 	r := login(t, c, "li.wei@example.com", apptest.Password)
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("sign-in over HTTPS answered %d", r.Status)
 	}
-	for _, ck := range []*http.Cookie{anon, sessionCookie(r, name)} {
+	for _, ck := range []*http.Cookie{form, sessionCookie(r, name)} {
 		if ck == nil {
 			t.Fatalf("sign-in set no %s cookie: %v", name, r.Header.Values("Set-Cookie"))
 		}
@@ -183,7 +211,7 @@ func TestOverHTTPSTheSessionCookieIsHostPrefixedAndSecure(t *testing.T) {
 			t.Errorf("cookie %q, want Secure; HttpOnly; SameSite=Lax; Path=/ and no Domain", ck.Raw)
 		}
 	}
-	if sessionCookie(r, cookie) != nil {
+	if sessionCookie(r, cookie) != nil || sessionCookie(page, formCookie) != nil {
 		t.Errorf("over HTTPS a cookie without the __Host- prefix was set too")
 	}
 	if h := r.Header.Get("Strict-Transport-Security"); !strings.Contains(h, "max-age=") {
@@ -392,18 +420,37 @@ func TestAPostWithoutAValidCSRFTokenIsRefusedAndChangesNothing(t *testing.T) {
 	})
 }
 
-func TestTheSignInFormWithoutASessionIsRefused(t *testing.T) {
-	env := apptest.New(t, dbtest.SQLiteURL(t))
-	person(t, env, "li.wei@example.com", "Li Wei", people.Employee)
-	c := env.Client()
-	// A login CSRF: another site posts its own credentials into the victim's browser.
-	r := c.Post(t, "/login", url.Values{"email": {"li.wei@example.com"}, "password": {apptest.Password}, "_csrf": {"x"}})
-	if r.Status != http.StatusForbidden {
-		t.Errorf("sign-in without a session answered %d, want 403", r.Status)
-	}
-	if who := signedInAs(t, c); who != "" {
-		t.Errorf("signed in as %q through a forged form", who)
-	}
+func TestASignInFormWithoutItsCookiesTokenIsRefused(t *testing.T) {
+	each(t, func(t *testing.T, env *apptest.Env) {
+		person(t, env, "li.wei@example.com", "Li Wei", people.Employee)
+		attacker := env.Client()
+		attacker.Get(t, "/login")
+		creds := url.Values{"email": {"li.wei@example.com"}, "password": {apptest.Password}}
+		// A login CSRF: another site posts credentials into the victim's browser, which has no
+		// form cookie, or has one of its own, with a token the attacker knows.
+		victim, visited := env.Client(), env.Client()
+		visited.Get(t, "/login")
+		for name, c := range map[string]*apptest.Client{"no form cookie": victim, "another form's cookie": visited} {
+			form := url.Values{"_csrf": {attacker.CSRF()}}
+			for k, v := range creds {
+				form[k] = v
+			}
+			if r := c.Post(t, "/login", form); r.Status != http.StatusForbidden {
+				t.Errorf("%s: sign-in answered %d, want 403", name, r.Status)
+			}
+			if who := signedInAs(t, c); who != "" {
+				t.Errorf("%s: signed in as %q through a forged form", name, who)
+			}
+		}
+		if n := countRows(t, env, "sessions", "1 = 1"); n != 0 {
+			t.Errorf("%d sessions after forged sign-ins", n)
+		}
+		if n := countRows(t, env, "audit_log", "action LIKE 'signin%'"); n != 0 {
+			t.Errorf("%d sign-in audit records after forged sign-ins", n)
+		}
+		// The attacker's own form, with its own cookie, works: the token is not the problem.
+		attacker.SignIn(t, "li.wei@example.com", apptest.Password)
+	})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -36,16 +36,25 @@ func (h *Handler) Routes(r fiber.Router) {
 
 // cookieName carries the __Host- prefix over HTTPS, which binds the cookie to this exact host
 // and path and requires Secure.
-func (h *Handler) cookieName() string {
+func (h *Handler) cookieName() string { return h.prefixed("custos_session") }
+
+// formCookieName is the cookie with the sign-in form's token, for a visitor without a session.
+func (h *Handler) formCookieName() string { return h.prefixed("custos_signin") }
+
+func (h *Handler) prefixed(name string) string {
 	if h.s.Config.Secure() {
-		return "__Host-custos_session"
+		return "__Host-" + name
 	}
-	return "custos_session"
+	return name
 }
 
 func (h *Handler) setCookie(c *fiber.Ctx, token string, maxAge time.Duration) {
+	h.setNamedCookie(c, h.cookieName(), token, maxAge)
+}
+
+func (h *Handler) setNamedCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
 	c.Cookie(&fiber.Cookie{
-		Name: h.cookieName(), Value: token, Path: "/", HTTPOnly: true, Secure: h.s.Config.Secure(),
+		Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: h.s.Config.Secure(),
 		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(maxAge.Seconds()),
 	})
 }
@@ -88,7 +97,9 @@ func (h *Handler) Load(c *fiber.Ctx) error {
 }
 
 // CheckCSRF refuses a state-changing request whose _csrf field (or X-CSRF-Token header) does not
-// match its session's token. The API, which takes bearer tokens and no cookies, is exempt.
+// match its session's token, or, for the sign-in form sent without a session, the token of its
+// cookie; other requests without a session are sent to sign in. The API, which takes bearer
+// tokens and no cookies, is exempt.
 func (h *Handler) CheckCSRF(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
@@ -97,31 +108,41 @@ func (h *Handler) CheckCSRF(c *fiber.Ctx) error {
 	if strings.HasPrefix(c.Path(), "/api/") {
 		return c.Next()
 	}
-	sess, _ := c.Locals(sessionKey).(*Session)
+	var want string
+	switch sess, ok := c.Locals(sessionKey).(*Session); {
+	case ok:
+		want = sess.CSRFToken
+	case c.Path() == "/login":
+		want = c.Cookies(h.formCookieName())
+	default:
+		// Without a session there is nothing to do but sign in (also after a session ended
+		// while a form was open), and no handler runs.
+		return apperr.New(apperr.Unauthorized, "error_sign_in")
+	}
 	given := c.FormValue("_csrf")
 	if given == "" {
 		given = c.Get("X-CSRF-Token")
 	}
-	if sess == nil || !sameToken(given, sess.CSRFToken) {
+	if !sameToken(given, want) {
 		return apperr.New(apperr.Forbidden, "error_csrf")
 	}
 	return c.Next()
 }
 
-// ensureSession gives a visitor without a session an anonymous one, so the sign-in form can
-// carry a CSRF token.
-func (h *Handler) ensureSession(c *fiber.Ctx) error {
+// formToken gives the sign-in form of a visitor without a session its token: a random value in a
+// cookie that the form repeats (a double-submit token, which a cross-site form cannot read and
+// the Lax cookie does not accompany). Nothing is stored, so opening the sign-in page costs the
+// database nothing.
+func (h *Handler) formToken(c *fiber.Ctx) {
 	if c.Locals(sessionKey) != nil {
-		return nil
+		return // the session's own token serves
 	}
-	sess, token, err := createSession(c.UserContext(), h.s.DB, nil, "", c.IP(), c.Get(fiber.HeaderUserAgent), h.s.Now(), AnonymousLifetime)
-	if err != nil {
-		return err
+	token := utils.CopyString(c.Cookies(h.formCookieName()))
+	if len(token) != len(randomToken()) {
+		token = randomToken()
+		h.setNamedCookie(c, h.formCookieName(), token, signInFormLifetime)
 	}
-	h.setCookie(c, token, AnonymousLifetime)
-	c.Locals(sessionKey, sess)
-	server.SetCSRF(c, sess.CSRFToken)
-	return nil
+	server.SetCSRF(c, token)
 }
 
 type loginPage struct {
@@ -134,9 +155,7 @@ func (h *Handler) showLogin(c *fiber.Ctx) error {
 	if server.ViewerOf(c) != nil {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
-	if err := h.ensureSession(c); err != nil {
-		return err
-	}
+	h.formToken(c)
 	return h.s.Render(c, "login", &loginPage{})
 }
 
@@ -145,6 +164,7 @@ func (h *Handler) showLogin(c *fiber.Ctx) error {
 // the same message and take the same time.
 func (h *Handler) login(c *fiber.Ctx) error {
 	ctx, now, l := c.UserContext(), h.s.Now(), h.s.Localizer(c)
+	h.formToken(c) // for the form shown again after a failure
 	email := people.NormalizeEmail(utils.CopyString(c.FormValue("email")))
 	password := c.FormValue("password")
 	ip := utils.CopyString(c.IP())
@@ -207,6 +227,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 		return err
 	}
 	h.setCookie(c, token, h.s.Config.SessionLifetime)
+	h.setNamedCookie(c, h.formCookieName(), "", -time.Second)
 	return c.Redirect("/", fiber.StatusSeeOther)
 }
 

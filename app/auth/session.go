@@ -37,8 +37,8 @@ type Session struct {
 	Person *people.Person `bun:"rel:belongs-to,join:person_id=id"` // loaded with the session: one query per request
 }
 
-// AnonymousLifetime bounds a session that has not signed in (it only carries a CSRF token).
-const AnonymousLifetime = 2 * time.Hour
+// signInFormLifetime bounds the sign-in form's token.
+const signInFormLifetime = 2 * time.Hour
 
 func randomToken() string {
 	b := make([]byte, 32) // 256 bits

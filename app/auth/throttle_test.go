@@ -134,13 +134,13 @@ func TestAnotherAccountIsNotBlockedByFailuresOnOne(t *testing.T) {
 	c.SignIn(t, "zhang.min@example.com", apptest.Password)
 }
 
-// post sends a sign-in form as a browser with the given session would, without the test
+// post sends a sign-in form as a browser with the given form cookie would, without the test
 // client's bookkeeping, so goroutines can send at once.
-func post(env *apptest.Env, session, csrf string, form url.Values) (int, error) {
+func post(env *apptest.Env, formToken, csrf string, form url.Values) (int, error) {
 	form.Set("_csrf", csrf)
 	req, _ := http.NewRequest(http.MethodPost, "http://custos.test/login", strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", cookie+"="+session)
+	req.Header.Set("Cookie", formCookie+"="+formToken)
 	resp, err := env.Server.Fiber.Test(req, int((2 * time.Minute).Milliseconds()))
 	if err != nil {
 		return 0, err
@@ -153,12 +153,12 @@ func post(env *apptest.Env, session, csrf string, form url.Values) (int, error) 
 // counts the answers by status.
 func parallelLogins(t *testing.T, env *apptest.Env, emails []string, password string) map[int]int {
 	t.Helper()
-	type browser struct{ session, csrf string }
+	type browser struct{ formToken, csrf string }
 	browsers := make([]browser, len(emails))
 	for i := range browsers {
 		c := env.Client()
 		c.Get(t, "/login")
-		browsers[i] = browser{c.Cookie(cookie), c.CSRF()}
+		browsers[i] = browser{c.Cookie(formCookie), c.CSRF()}
 	}
 	var (
 		wg     sync.WaitGroup
@@ -169,7 +169,7 @@ func parallelLogins(t *testing.T, env *apptest.Env, emails []string, password st
 	for i, b := range browsers {
 		wg.Go(func() {
 			<-start
-			status, err := post(env, b.session, b.csrf, url.Values{"email": {emails[i]}, "password": {password}})
+			status, err := post(env, b.formToken, b.csrf, url.Values{"email": {emails[i]}, "password": {password}})
 			if err != nil {
 				t.Errorf("sign-in %d: %v", i, err)
 				return

@@ -17,16 +17,16 @@ import (
 // (The matrix checks the same over plain HTTP, where HSTS must be absent.)
 func TestOverHTTPSEveryResponseCarriesHSTSAndSecureCookies(t *testing.T) {
 	env, ada := smallEnv(t, dbtest.SQLiteURL(t), func(c *config.Config) { c.BaseURL = "https://custos.test" })
-	const name = "__Host-custos_session"
+	const name, formName = "__Host-custos_session", "__Host-custos_signin"
 	seen := &responses{}
 	check := func(what string, r *apptest.Response) *apptest.Response {
 		t.Helper()
 		seen.check(t, what, r, true)
 		return r
 	}
-	// The test's cookie jar will not send a Secure cookie to http://custos.test, so the session
-	// cookie goes in by hand.
-	useSession := func(c *apptest.Client, r *apptest.Response) {
+	// The test's cookie jar will not send a Secure cookie to http://custos.test, so the sign-in
+	// form's cookie and then the session's go in by hand.
+	useCookie := func(c *apptest.Client, r *apptest.Response, name string) {
 		t.Helper()
 		for _, ck := range r.Raw.Cookies() {
 			if ck.Name == name {
@@ -37,14 +37,14 @@ func TestOverHTTPSEveryResponseCarriesHSTSAndSecureCookies(t *testing.T) {
 		t.Fatalf("no %s cookie in %v", name, r.Header.Values("Set-Cookie"))
 	}
 	anon := env.Client()
-	useSession(anon, check("the sign-in page", anon.Get(t, "/login")))
+	useCookie(anon, check("the sign-in page", anon.Get(t, "/login")), formName)
 	admin := env.Client()
-	useSession(admin, check("the sign-in page", admin.Get(t, "/login")))
+	useCookie(admin, check("the sign-in page", admin.Get(t, "/login")), formName)
 	r := check("sign-in", admin.Post(t, "/login", url.Values{"email": {ada.Email}, "password": {apptest.Password}}))
 	if r.Status != http.StatusSeeOther {
 		t.Fatalf("sign-in over HTTPS: %d", r.Status)
 	}
-	useSession(admin, r)
+	useCookie(admin, r, name)
 	if r := admin.Get(t, "/"); r.Status != http.StatusOK {
 		t.Fatalf("the home page after sign-in: %d", r.Status)
 	}
