@@ -36,6 +36,15 @@ func Param(d *bun.DB, n int) bun.Safe {
 	return bun.Safe("?")
 }
 
+// rows runs the statement, preparing it first if no one has.
+func (s *Statement) rows(ctx context.Context, args []any) (*sql.Rows, error) {
+	stmt, err := s.prepared(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return stmt.QueryContext(ctx, args...)
+}
+
 func (s *Statement) prepared(ctx context.Context) (*sql.Stmt, error) {
 	if stmt := s.stmt.Load(); stmt != nil {
 		return stmt, nil
@@ -57,11 +66,7 @@ func (s *Statement) prepared(ctx context.Context) (*sql.Stmt, error) {
 // One scans the first row into dest (a struct or a pointer to one) and returns sql.ErrNoRows
 // when there is none.
 func (s *Statement) One(ctx context.Context, dest any, args ...any) error {
-	stmt, err := s.prepared(ctx)
-	if err != nil {
-		return err
-	}
-	rows, err := stmt.QueryContext(ctx, args...)
+	rows, err := s.rows(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -80,11 +85,7 @@ func (s *Statement) One(ctx context.Context, dest any, args ...any) error {
 
 // All scans every row into dest, a pointer to a slice.
 func (s *Statement) All(ctx context.Context, dest any, args ...any) error {
-	stmt, err := s.prepared(ctx)
-	if err != nil {
-		return err
-	}
-	rows, err := stmt.QueryContext(ctx, args...)
+	rows, err := s.rows(ctx, args)
 	if err != nil {
 		return err
 	}
