@@ -6,52 +6,22 @@ import (
 	"net"
 	"net/url"
 	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"custos/app/apptest"
 	"custos/app/db"
 	"custos/app/people"
 )
-
-var (
-	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
-	wrkP99 = regexp.MustCompile(`\s99%\s+([\d.]+)(us|ms|s)`)
-)
-
-// wrk runs 10 s at 64 connections on 2 threads and returns requests per second and p99.
-func wrk(t *testing.T, url, cookie string) (float64, time.Duration) {
-	t.Helper()
-	args := []string{"-t2", "-c64", "-d10s", "--latency"}
-	if cookie != "" {
-		args = append(args, "-H", "Cookie: "+cookie)
-	}
-	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), "Non-2xx") {
-		t.Errorf("wrk saw errors on %s:\n%s", url, out)
-	}
-	rps, _ := strconv.ParseFloat(wrkRPS.FindStringSubmatch(string(out))[1], 64)
-	m := wrkP99.FindStringSubmatch(string(out))
-	v, _ := strconv.ParseFloat(m[1], 64)
-	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
-	return rps, time.Duration(v * float64(unit))
-}
 
 // TestLoadMainPages measures the pages people open most, for one of 10,000 people with the
 // built-in courses, against a bare Fiber handler running one SELECT on the same PostgreSQL, in
 // the same run.
 func TestLoadMainPages(t *testing.T) {
 	loadOnly(t)
-	if _, err := exec.LookPath("wrk"); err != nil {
-		t.Fatal("wrk is not installed (apt-get install wrk)")
-	}
 	s := newSite(t, "")
 	s.crowd(10_000)
 	emails := s.people(2)
@@ -81,7 +51,7 @@ func TestLoadMainPages(t *testing.T) {
 	go bare.Listener(l)
 	defer bare.Shutdown()
 
-	baseRPS, baseP99 := wrk(t, "http://"+l.Addr().String()+"/", "")
+	baseRPS, baseP99 := apptest.Wrk(t, "http://"+l.Addr().String()+"/", "")
 	t.Logf("%-40s %8.0f req/s  p99 %8s", "bare Fiber + one SELECT (baseline)", baseRPS, baseP99)
 	for _, page := range []struct{ name, path, cookie string }{
 		{"sign-in page", "/login", ""},
@@ -90,7 +60,7 @@ func TestLoadMainPages(t *testing.T) {
 		{"lesson page", "/courses/customer-information/lessons/3", cookie},
 		{"healthz", "/healthz", ""},
 	} {
-		rps, p99 := wrk(t, "http://"+in.addr+page.path, page.cookie)
+		rps, p99 := apptest.Wrk(t, "http://"+in.addr+page.path, page.cookie)
 		t.Logf("%-40s %8.0f req/s  p99 %8s  %3.0f%% of baseline", page.name, rps, p99, 100*rps/baseRPS)
 	}
 }

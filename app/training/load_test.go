@@ -14,11 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"os/exec"
-	"regexp"
 	"runtime"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -114,9 +110,6 @@ func sampleHeap(peak *atomic.Uint64, stop chan struct{}) {
 // handler that runs one bun SELECT on the same database, both under wrk at 64 connections.
 func TestLoadMyTrainingPage(t *testing.T) {
 	loadOnly(t)
-	if _, err := exec.LookPath("wrk"); err != nil {
-		t.Fatal("wrk is not installed (apt-get install wrk)")
-	}
 	u := dbtest.PostgresSchemaURL(t)
 	env := apptest.New(t, u)
 	now := env.App.Now()
@@ -146,8 +139,8 @@ func TestLoadMyTrainingPage(t *testing.T) {
 	})
 	bareAddr := serve(t, bare)
 
-	baseRPS, baseP99 := runWrk(t, "http://"+bareAddr+"/", "")
-	pageRPS, pageP99 := runWrk(t, "http://"+appAddr+"/", cookie)
+	baseRPS, baseP99 := apptest.Wrk(t, "http://"+bareAddr+"/", "")
+	pageRPS, pageP99 := apptest.Wrk(t, "http://"+appAddr+"/", cookie)
 	t.Logf("bare Fiber + one SELECT: %.0f req/s, p99 %s", baseRPS, baseP99)
 	t.Logf("my training (10,000 people): %.0f req/s, p99 %s — %.0f%% of the baseline", pageRPS, pageP99, 100*pageRPS/baseRPS)
 }
@@ -160,29 +153,4 @@ func serve(t *testing.T, app *fiber.App) string {
 	go app.Listener(l)
 	t.Cleanup(func() { app.Shutdown() })
 	return l.Addr().String()
-}
-
-var (
-	wrkRPS = regexp.MustCompile(`Requests/sec:\s+([\d.]+)`)
-	wrkP99 = regexp.MustCompile(`\s99%\s+([\d.]+)(us|ms|s)`)
-)
-
-func runWrk(t *testing.T, url, cookie string) (float64, time.Duration) {
-	t.Helper()
-	args := []string{"-t2", "-c64", "-d10s", "--latency"}
-	if cookie != "" {
-		args = append(args, "-H", "Cookie: "+cookie)
-	}
-	out, err := exec.Command("wrk", append(args, url)...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("wrk: %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), "Non-2xx") {
-		t.Fatalf("wrk saw errors:\n%s", out)
-	}
-	rps, _ := strconv.ParseFloat(wrkRPS.FindStringSubmatch(string(out))[1], 64)
-	m := wrkP99.FindStringSubmatch(string(out))
-	v, _ := strconv.ParseFloat(m[1], 64)
-	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
-	return rps, time.Duration(v * float64(unit))
 }
