@@ -48,7 +48,7 @@ type Record struct {
 // row is how a record is stored; the columns beside record exist for filtering and are
 // checked against the record by Verify.
 type row struct {
-	bun.BaseModel `bun:"table:audit_log"`
+	bun.BaseModel `bun:"table:audit_log,alias:entry"`
 
 	Seq     int64     `bun:"seq,pk"`
 	At      time.Time `bun:"at"`
@@ -216,6 +216,7 @@ type Filter struct {
 	Action  string // a prefix such as "signin" or "person.update"
 	Limit   int
 	Before  int64 // show entries before this sequence number (paging); 0 for the newest
+	Scope   Scope // what the reader's grant covers
 }
 
 // Shown is an entry as the admin page shows it.
@@ -227,7 +228,7 @@ type Shown struct {
 // List returns entries matching f, newest first.
 func List(ctx context.Context, idb bun.IDB, f Filter) ([]Shown, error) {
 	var rows []row
-	q := idb.NewSelect().Model(&rows).Order("seq DESC")
+	q := f.Scope.apply(idb.NewSelect().Model(&rows).Order("seq DESC"))
 	if f.ActorID != 0 {
 		q = q.Where("actor_id = ?", f.ActorID)
 	}

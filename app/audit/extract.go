@@ -38,12 +38,12 @@ func LatestHead(ctx context.Context, idb bun.IDB) (Head, error) {
 // head, so someone holding only the extract, the signed checkpoint and the public key can check
 // that every record is in the log exactly as shown. Records are read in batches: memory holds a
 // batch, not the period.
-func Extract(ctx context.Context, idb bun.IDB, head Head, from, to time.Time, fn func(seq int64, record string, proof tlog.RecordProof) error) error {
+func Extract(ctx context.Context, idb bun.IDB, head Head, scope Scope, from, to time.Time, fn func(seq int64, record string, proof tlog.RecordProof) error) error {
 	reader := dbHashReader(ctx, idb)
 	var after int64 = -1
 	for {
 		var rows []row
-		err := idb.NewSelect().Model(&rows).Column("seq", "record").
+		err := scope.apply(idb.NewSelect().Model(&rows).Column("seq", "record")).
 			Where("seq > ? AND seq < ? AND at >= ? AND at < ?", after, head.Size, from, to).
 			Order("seq").Limit(verifyBatch).Scan(ctx)
 		if err != nil {

@@ -163,7 +163,7 @@ func Write(ctx context.Context, w io.Writer, d Deps, r Request) error {
 	if err := writeAttempts(ctx, bw, d, r, from, to, pop); err != nil {
 		return err
 	}
-	if err := writeAudit(ctx, bw, d, from, to); err != nil {
+	if err := writeAudit(ctx, bw, d, r, from, to); err != nil {
 		return err
 	}
 	return finish(bw, d.Key)
@@ -320,15 +320,21 @@ type proofLine struct {
 	Proof []string `json:"proof"`
 }
 
-// writeAudit writes the period's audit entries with their inclusion proofs in the tree of the
-// newest signed checkpoint, the checkpoint itself and the key to check it.
-func writeAudit(ctx context.Context, bw *writer, d Deps, from, to time.Time) error {
+// writeAudit writes the period's audit entries within the request's scope (a course asked for
+// narrows it like a grant) with their inclusion proofs in the tree of the newest signed
+// checkpoint, the checkpoint itself and the key to check it. Each entry is proven on its own, so
+// an extract of some entries checks as well as one of all.
+func writeAudit(ctx context.Context, bw *writer, d Deps, r Request, from, to time.Time) error {
 	head, err := audit.LatestHead(ctx, d.DB)
 	if err != nil {
 		return err
 	}
 	var entries, proofs bytes.Buffer
-	err = audit.Extract(ctx, d.DB, head, from, to, func(seq int64, record string, proof tlog.RecordProof) error {
+	scope := audit.Scope{Courses: r.Courses, Departments: r.Departments}
+	if r.Course != "" {
+		scope.Courses = []string{r.Course}
+	}
+	err = audit.Extract(ctx, d.DB, head, scope, from, to, func(seq int64, record string, proof tlog.RecordProof) error {
 		entries.WriteString(record + "\n")
 		line := proofLine{Seq: seq, Proof: make([]string, len(proof))}
 		for i, h := range proof {

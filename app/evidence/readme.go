@@ -16,9 +16,11 @@ What is inside
 - signatures/        each signed undertaking: the signed record, the server's signature over it,
                      and the receipt PDF; texts/ holds the exact text of each signed version
 - quiz-attempts/     each quiz attempt: questions shown, answers given, score, times
-- audit/             entries.jsonl (the period's audit-log records), proofs.jsonl (a Merkle
-                     inclusion proof per record), checkpoint.txt (the signed tree head) and
-                     verifier-key.txt (the key that checks the checkpoint)
+- audit/             entries.jsonl (the period's audit-log records; when the bundle is limited
+                     to courses or departments, those about its assignments, certificates and
+                     signatures), proofs.jsonl (a Merkle inclusion proof per record, so a part
+                     of the log checks as well as all of it), checkpoint.txt (the signed tree
+                     head) and verifier-key.txt (the key that checks the checkpoint)
 Certificates, signatures and attempts are split by population, as auditors sample them:
 current-staff/, new-hires/ (joined in the period) and leavers/ (left in the period).
 
@@ -47,9 +49,10 @@ CUSTOS 证据包
 - signatures/        每份已签署的承诺书：签名记录、服务器对其的签名及回执 PDF；
                      texts/ 中为每个已签署版本的原文
 - quiz-attempts/     每次测验：所显示的题目、所作答案、得分与时间
-- audit/             entries.jsonl（该期间的审计日志记录）、proofs.jsonl（每条记录的
-                     Merkle 包含证明）、checkpoint.txt（已签名的树头）和
-                     verifier-key.txt（用于校验树头的密钥）
+- audit/             entries.jsonl（该期间的审计日志记录；证据包限定了课程或部门时，
+                     仅含与其中培训任务、证书和签名有关的记录）、proofs.jsonl（每条记录的
+                     Merkle 包含证明，因此部分日志与完整日志同样可以校验）、
+                     checkpoint.txt（已签名的树头）和 verifier-key.txt（用于校验树头的密钥）
 证书、签名和测验按人群分目录存放，便于审计抽样：current-staff/（在职员工）、
 new-hires/（期间内入职）和 leavers/（期间内离职）。
 
