@@ -99,7 +99,10 @@ func TestSignInGivesANewSessionAndTheOldOneStopsWorking(t *testing.T) {
 			t.Fatalf("the sign-in page set form cookie %q for form token %q, session cookie %q: want the form's token alone",
 				form, c.CSRF(), c.Cookie(cookie))
 		}
-		c.SignIn(t, "li.wei@example.com", apptest.Password)
+		r := login(t, c, "li.wei@example.com", apptest.Password)
+		if !deleted(sessionCookie(r, formCookie)) {
+			t.Errorf("sign-in did not delete the form cookie: %v", r.Header.Values("Set-Cookie"))
+		}
 		session := c.Cookie(cookie)
 		if session == "" || session == form || c.Cookie(formCookie) != "" {
 			t.Fatalf("after sign-in: session cookie %q, form cookie %q (was %q): want a new session and no form cookie",
@@ -136,6 +139,11 @@ func TestTheSignInPageStoresNothing(t *testing.T) {
 			t.Errorf("20 visits to the sign-in page stored %d sessions, want none", n)
 		}
 	})
+}
+
+// deleted reports whether a Set-Cookie tells the browser to drop the cookie, not keep it empty.
+func deleted(ck *http.Cookie) bool {
+	return ck != nil && ck.Value == "" && (ck.MaxAge < 0 || !ck.Expires.IsZero() && ck.Expires.Before(time.Now()))
 }
 
 func hashOf(token string) string {
@@ -232,6 +240,9 @@ func TestSignOutEndsTheSessionOnTheServer(t *testing.T) {
 		r := c.Post(t, "/logout", nil)
 		if r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/login" {
 			t.Fatalf("sign-out answered %d to %q, want 303 to /login", r.Status, r.Header.Get("Location"))
+		}
+		if !deleted(sessionCookie(r, cookie)) {
+			t.Errorf("sign-out did not delete the session cookie: %v", r.Header.Values("Set-Cookie"))
 		}
 		if name := signedInAs(t, c); name != "" {
 			t.Errorf("after sign-out the browser is still signed in as %q", name)

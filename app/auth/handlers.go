@@ -52,11 +52,16 @@ func (h *Handler) setCookie(c *fiber.Ctx, token string, maxAge time.Duration) {
 	h.setNamedCookie(c, h.cookieName(), token, maxAge)
 }
 
+// setNamedCookie sets a cookie for maxAge, or deletes it when maxAge is not positive.
 func (h *Handler) setNamedCookie(c *fiber.Ctx, name, value string, maxAge time.Duration) {
-	c.Cookie(&fiber.Cookie{
-		Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: h.s.Config.Secure(),
-		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(maxAge.Seconds()),
-	})
+	ck := &fiber.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true, Secure: h.s.Config.Secure(),
+		SameSite: fiber.CookieSameSiteLaxMode, MaxAge: int(maxAge.Seconds())}
+	if maxAge <= 0 {
+		// Fiber writes no Max-Age that is not positive, which would leave an empty cookie
+		// behind; an expiry in the past deletes it.
+		ck.MaxAge, ck.Expires = 0, time.Unix(0, 0)
+	}
+	c.Cookie(ck)
 }
 
 // Load is middleware that finds the request's session and, when it is signed in and the person
