@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"net/http"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -15,12 +16,25 @@ var (
 )
 
 // Wrk loads url for 10 s at 64 connections on 2 threads (the load measurements' setting), with
-// cookie when it is not "", and returns requests per second and the 99th percentile latency. A
-// response other than 2xx or 3xx fails the test: its figures would not mean anything.
+// cookie when it is not "", and returns requests per second and the 99th percentile latency. The
+// page must answer 200 first, and every response under load must be 2xx or 3xx: figures of an
+// error page, or of a redirect to the sign-in page, would not mean anything.
 func Wrk(t testing.TB, url, cookie string) (float64, time.Duration) {
 	t.Helper()
 	if _, err := exec.LookPath("wrk"); err != nil {
 		t.Fatal("wrk is not installed (apt-get install wrk)")
+	}
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s answered %d before the load, want 200", url, resp.StatusCode)
 	}
 	args := []string{"-t2", "-c64", "-d10s", "--latency"}
 	if cookie != "" {

@@ -43,7 +43,7 @@ func (h *Handler) signState(c *fiber.Ctx) (*signPage, *training.Assignment, erro
 		return nil, nil, fiber.ErrNotFound
 	}
 	ctx, v, lang := c.UserContext(), server.ViewerOf(c), server.Lang(c)
-	a, err := training.Current(ctx, h.s.DB, v.ID, course.Slug)
+	a, err := h.training.Current(ctx, v.ID, course.Slug)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -31,8 +31,11 @@ func TestLoadMainPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	base, _ := url.Parse("http://" + in.addr)
-	ck := c.http.Jar.Cookies(base)[0]
-	cookie := ck.Name + "=" + ck.Value
+	var cookies []string
+	for _, ck := range c.http.Jar.Cookies(base) {
+		cookies = append(cookies, ck.Name+"="+ck.Value)
+	}
+	cookie := strings.Join(cookies, "; ")
 
 	database, err := db.Open(context.Background(), envValue(s.env, "CUSTOS_DATABASE_URL"))
 	if err != nil {

@@ -48,7 +48,7 @@ func (h *Handler) assigned(c *fiber.Ctx) (*courses.Course, *training.Assignment,
 	if course == nil || !course.HasQuiz() {
 		return nil, nil, fiber.ErrNotFound
 	}
-	a, err := training.Current(c.UserContext(), h.s.DB, server.ViewerOf(c).ID, course.Slug)
+	a, err := h.training.Current(c.UserContext(), server.ViewerOf(c).ID, course.Slug)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,7 +57,7 @@ func (h *Handler) assigned(c *fiber.Ctx) (*courses.Course, *training.Assignment,
 
 // lessonsRead reports whether every lesson of the course has been read, which unlocks the quiz.
 func (h *Handler) lessonsRead(ctx context.Context, a *training.Assignment, course *courses.Course) (bool, error) {
-	done, err := training.LessonsDone(ctx, h.s.DB, a.ID)
+	done, err := h.training.LessonsDone(ctx, a.ID)
 	if err != nil {
 		return false, err
 	}

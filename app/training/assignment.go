@@ -90,13 +90,27 @@ func ForPerson(ctx context.Context, db bun.IDB, personID int64) ([]Assignment, e
 	return out, nil
 }
 
+// currentQuery is a person's newest assignment of a course: the one they work on now.
+func currentQuery(db bun.IDB, personID, course any) *bun.SelectQuery {
+	return db.NewSelect().Model((*Assignment)(nil)).Where("person_id = ? AND course = ?", personID, course).
+		Order("cycle DESC").Limit(1)
+}
+
 // Current returns the person's newest assignment of a course: the one they work on now. Someone
 // without one gets not_found, which the pages show as 404, so nobody reads a course that is not
 // theirs.
 func Current(ctx context.Context, db bun.IDB, personID int64, course string) (*Assignment, error) {
 	a := new(Assignment)
-	err := db.NewSelect().Model(a).Where("person_id = ? AND course = ?", personID, course).
-		Order("cycle DESC").Limit(1).Scan(ctx)
+	return currentOrNotFound(a, course, currentQuery(db, personID, course).Scan(ctx, a))
+}
+
+// Current is the package's Current through a prepared statement, for the course pages.
+func (h *Handler) Current(ctx context.Context, personID int64, course string) (*Assignment, error) {
+	a := new(Assignment)
+	return currentOrNotFound(a, course, h.current.One(ctx, a, personID, course))
+}
+
+func currentOrNotFound(a *Assignment, course string, err error) (*Assignment, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.New(apperr.NotFound, "error_not_assigned")
 	}
@@ -134,15 +148,33 @@ func listing(d *bun.DB, parts Parts) *db.Statement {
 		Order("opened_at DESC", "course", "cycle DESC"))
 }
 
+// lessonsQuery is the lessons read in an assignment.
+func lessonsQuery(db bun.IDB, assignmentID any) *bun.SelectQuery {
+	return db.NewSelect().Model((*LessonDone)(nil)).Where("assignment_id = ?", assignmentID)
+}
+
 // LessonsDone returns the lessons read in an assignment, by lesson slug.
 func LessonsDone(ctx context.Context, db bun.IDB, assignmentID int64) (map[string]LessonDone, error) {
 	var rows []LessonDone
-	if err := db.NewSelect().Model(&rows).Where("assignment_id = ?", assignmentID).Scan(ctx); err != nil {
+	if err := lessonsQuery(db, assignmentID).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("load lesson progress: %w", err)
 	}
+	return bySlug(rows), nil
+}
+
+// LessonsDone is the package's LessonsDone through a prepared statement, for the pages.
+func (h *Handler) LessonsDone(ctx context.Context, assignmentID int64) (map[string]LessonDone, error) {
+	var rows []LessonDone
+	if err := h.lessons.All(ctx, &rows, assignmentID); err != nil {
+		return nil, fmt.Errorf("load lesson progress: %w", err)
+	}
+	return bySlug(rows), nil
+}
+
+func bySlug(rows []LessonDone) map[string]LessonDone {
 	out := make(map[string]LessonDone, len(rows))
 	for _, r := range rows {
 		out[r.Lesson] = r
 	}
-	return out, nil
+	return out
 }

@@ -53,11 +53,20 @@ func (ps Parts) Progress(ctx context.Context, db bun.IDB, a *Assignment, c *cour
 	if err != nil {
 		return Completion{}, err
 	}
+	return ps.progressOf(ctx, db, a, c, done)
+}
+
+// progressOf works out where an assignment stands from the lessons read in it. The later parts
+// are asked only once every lesson is read: before that, none can be done.
+func (ps Parts) progressOf(ctx context.Context, db bun.IDB, a *Assignment, c *courses.Course, done map[string]LessonDone) (Completion, error) {
 	p := Completion{LessonsTotal: len(c.Lessons)}
 	for _, l := range c.Lessons {
 		if _, ok := done[l.Slug]; ok {
 			p.LessonsDone++
 		}
+	}
+	if !p.LessonsComplete() {
+		return p, nil
 	}
 	return p, ps.later(ctx, db, a, c, &p, true, true)
 }

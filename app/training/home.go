@@ -18,9 +18,10 @@ import (
 
 // Handler serves the training pages.
 type Handler struct {
-	s    *server.Server
-	cat  *courses.Catalog
-	list *db.Statement
+	s   *server.Server
+	cat *courses.Catalog
+	// The prepared statements behind the pages everyone opens.
+	list, current, lessons *db.Statement
 	// Parts and OnComplete come from the packages that own the quiz, the signature and the
 	// certificate, so training asks them without depending on them.
 	Parts      Parts
@@ -31,7 +32,9 @@ type Handler struct {
 
 // New returns the training pages' handler.
 func New(s *server.Server, cat *courses.Catalog, parts Parts) *Handler {
-	return &Handler{s: s, cat: cat, Parts: parts, list: listing(s.DB, parts)}
+	return &Handler{s: s, cat: cat, Parts: parts, list: listing(s.DB, parts),
+		current: db.NewStatement(s.DB, currentQuery(s.DB, db.Param(s.DB, 1), db.Param(s.DB, 2))),
+		lessons: db.NewStatement(s.DB, lessonsQuery(s.DB, db.Param(s.DB, 1)))}
 }
 
 // Routes adds the training pages.

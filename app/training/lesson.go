@@ -39,7 +39,7 @@ func (h *Handler) assigned(c *fiber.Ctx) (*courses.Course, *Assignment, error) {
 	if course == nil {
 		return nil, nil, fiber.ErrNotFound
 	}
-	a, err := Current(c.UserContext(), h.s.DB, server.ViewerOf(c).ID, course.Slug)
+	a, err := h.Current(c.UserContext(), server.ViewerOf(c).ID, course.Slug)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -52,11 +52,11 @@ func (h *Handler) showCourse(c *fiber.Ctx) error {
 		return err
 	}
 	ctx, lang := c.UserContext(), server.Lang(c)
-	done, err := LessonsDone(ctx, h.s.DB, a.ID)
+	done, err := h.LessonsDone(ctx, a.ID)
 	if err != nil {
 		return err
 	}
-	progress, err := h.Parts.Progress(ctx, h.s.DB, a, course)
+	progress, err := h.Parts.progressOf(ctx, h.s.DB, a, course, done)
 	if err != nil {
 		return err
 	}
@@ -96,7 +96,7 @@ func (h *Handler) showLesson(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	done, err := LessonsDone(c.UserContext(), h.s.DB, a.ID)
+	done, err := h.LessonsDone(c.UserContext(), a.ID)
 	if err != nil {
 		return err
 	}
