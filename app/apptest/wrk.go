@@ -1,9 +1,11 @@
 package apptest
 
 import (
+	"cmp"
 	"net/http"
 	"os/exec"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -52,4 +54,28 @@ func Wrk(t testing.TB, url, cookie string) (float64, time.Duration) {
 	v, _ := strconv.ParseFloat(m[1], 64)
 	unit := map[string]time.Duration{"us": time.Microsecond, "ms": time.Millisecond, "s": time.Second}[m[2]]
 	return rps, time.Duration(v * float64(unit))
+}
+
+// Measured is one page's load figures beside its baseline's.
+type Measured struct {
+	RPS, BaseRPS float64
+	P99, BaseP99 time.Duration
+}
+
+// Ratio is the page's requests per second as a share of the baseline's.
+func (m Measured) Ratio() float64 { return m.RPS / m.BaseRPS }
+
+// Compare loads the baseline and then the page, rounds times in turn, so that both see the same
+// machine, and returns the round with the median ratio. One pair of 10-second runs on a shared
+// two-core machine varies by a tenth either way; the median of three does not hide a page that
+// is slow, and is not fooled by one noisy run.
+func Compare(t testing.TB, rounds int, baseURL, pageURL, cookie string) Measured {
+	t.Helper()
+	runs := make([]Measured, rounds)
+	for i := range runs {
+		runs[i].BaseRPS, runs[i].BaseP99 = Wrk(t, baseURL, "")
+		runs[i].RPS, runs[i].P99 = Wrk(t, pageURL, cookie)
+	}
+	slices.SortFunc(runs, func(a, b Measured) int { return cmp.Compare(a.Ratio(), b.Ratio()) })
+	return runs[len(runs)/2]
 }

@@ -61,7 +61,10 @@ type homeRow struct {
 	HasQuiz        bool
 	HasUndertaking bool
 	Status         Status
-	DaysOverdue    int
+	StatusText     string
+	Overdue        string // how many days overdue, when it is
+	Lessons        string // how many lessons are read, when the course has lessons
+	Open           bool   // not completed
 	DueAt          time.Time
 	StartedAt      *time.Time
 	CompletedAt    *time.Time
@@ -82,7 +85,7 @@ type homePage struct {
 // later part only where its hint says it may be done for an open assignment whose lessons are
 // all read (before that, no part can be done).
 func (h *Handler) showHome(c *fiber.Ctx) error {
-	ctx, v, now, lang := c.UserContext(), server.ViewerOf(c), h.s.Now(), server.Lang(c)
+	ctx, v, now, l := c.UserContext(), server.ViewerOf(c), h.s.Now(), h.s.Localizer(c)
 	var list []Listed
 	if err := h.list.All(ctx, &list, v.ID); err != nil {
 		return fmt.Errorf("list assignments of %d: %w", v.ID, err)
@@ -97,12 +100,19 @@ func (h *Handler) showHome(c *fiber.Ctx) error {
 		a := &list[i].Assignment
 		course := h.cat.Get(a.Course)
 		row := homeRow{ID: a.ID, Cycle: a.Cycle, Course: a.Course, Title: a.Course, Status: a.Status(now),
-			DaysOverdue: a.DaysOverdue(now), DueAt: a.DueAt, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt,
+			Open: a.CompletedAt == nil, DueAt: a.DueAt, StartedAt: a.StartedAt, CompletedAt: a.CompletedAt,
 			ValidUntil: a.ValidUntil, Certificate: serials[a.ID]}
+		row.StatusText = l.T("status_" + string(row.Status))
+		if row.Status == Overdue {
+			row.Overdue = l.T("home_overdue_days", "Count", a.DaysOverdue(now))
+		}
 		if course != nil {
 			row.Known, row.HasQuiz, row.HasUndertaking = true, course.HasQuiz(), course.HasUndertaking()
-			row.Title = course.Title.In(lang)
+			row.Title = course.Title.In(l.Lang)
 			row.Progress = Completion{LessonsDone: list[i].LessonsRead, LessonsTotal: len(course.Lessons)}
+			if row.Progress.LessonsTotal > 0 {
+				row.Lessons = l.T("home_lessons_read", "Done", row.Progress.LessonsDone, "Total", row.Progress.LessonsTotal)
+			}
 			if a.CompletedAt == nil && row.Progress.LessonsComplete() {
 				if err := h.Parts.later(ctx, h.s.DB, a, course, &row.Progress, list[i].QuizMaybe, list[i].SignedMaybe); err != nil {
 					return err

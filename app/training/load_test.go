@@ -139,10 +139,9 @@ func TestLoadMyTrainingPage(t *testing.T) {
 	})
 	bareAddr := serve(t, bare)
 
-	baseRPS, baseP99 := apptest.Wrk(t, "http://"+bareAddr+"/", "")
-	pageRPS, pageP99 := apptest.Wrk(t, "http://"+appAddr+"/", cookie)
-	t.Logf("bare Fiber + one SELECT: %.0f req/s, p99 %s", baseRPS, baseP99)
-	t.Logf("my training (10,000 people): %.0f req/s, p99 %s — %.0f%% of the baseline", pageRPS, pageP99, 100*pageRPS/baseRPS)
+	m := apptest.Compare(t, 3, "http://"+bareAddr+"/", "http://"+appAddr+"/", cookie)
+	t.Logf("bare Fiber + one SELECT: %.0f req/s, p99 %s", m.BaseRPS, m.BaseP99)
+	t.Logf("my training (10,000 people): %.0f req/s, p99 %s — %.0f%% of the baseline (median of 3 rounds)", m.RPS, m.P99, 100*m.Ratio())
 }
 
 func serve(t *testing.T, app *fiber.App) string {

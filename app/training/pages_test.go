@@ -163,3 +163,28 @@ func TestACourseThatLeftTheCatalogueStaysOnMyTraining(t *testing.T) {
 		t.Errorf("my training with a retired course: %d\n%s", home.Status, home.Body)
 	}
 }
+
+func TestMyTrainingSaysWhatIsOverdueAndWhatIsLeft(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, u string, _ *bun.DB) {
+		env := apptest.New(t, u)
+		p := env.MustCreatePerson(t, "zhang@example.com", "张伟", people.Employee, "")
+		now := env.App.Now()
+		if _, err := training.Schedule(context.Background(), env.DB(), env.App.Audit, env.App.Catalog, now, nil); err != nil {
+			t.Fatal(err)
+		}
+		env.DB().NewUpdate().Table("assignments").Set("due_at = ?", now.Add(-50*time.Hour)).
+			Where("person_id = ? AND course = 'customer-information'", p.ID).Exec(context.Background())
+		c := env.Client()
+		c.SignIn(t, "zhang@example.com", apptest.Password)
+		home := c.Get(t, "/?lang=en").Body
+		for _, want := range []string{`status-overdue">Overdue<`, "3 day(s) overdue", "Lessons read: 0 of 6", "Pass the quiz",
+			"Sign the undertaking", `status-assigned">Not started<`} {
+			if !strings.Contains(home, want) {
+				t.Errorf("my training lacks %q", want)
+			}
+		}
+		if zh := c.Get(t, "/?lang=zh-Hans").Body; !strings.Contains(zh, "已逾期 3 天") || !strings.Contains(zh, "已读课程：0 / 6") {
+			t.Errorf("my training in Chinese does not say overdue:\n%s", zh)
+		}
+	})
+}
