@@ -104,7 +104,8 @@ func TestEveryResponseCarriesTheSecurityHeaders(t *testing.T) {
 				{"a static file", "GET", "/static/style.css", "", 200},
 				{"a missing static file", "GET", "/static/nothing.js", "", 404},
 				{"the health check", "GET", "/healthz", "", 200},
-				{"a form without a CSRF token", "POST", "/logout", "a=b", 403},
+				{"a sign-in form without a CSRF token", "POST", "/login", "a=b", 403},
+				{"a form without a session", "POST", "/logout", "a=b", 303},
 				{"a body too large", "POST", "/logout", "a=" + big, 413},
 			} {
 				req, _ := http.NewRequest(tc.method, "http://custos.test"+tc.path, strings.NewReader(tc.body))
