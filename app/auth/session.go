@@ -74,8 +74,13 @@ type sessionRow struct {
 }
 
 // sessionLookup is the query behind every page: a session by its token hash, with its person.
+// It reads only what a request needs of them: not the password hash, not the HR fields.
 func sessionLookup(d *bun.DB) *db.Statement {
-	return db.NewStatement(d, d.NewSelect().Model((*Session)(nil)).Relation("Person").
+	return db.NewStatement(d, d.NewSelect().Model((*Session)(nil)).
+		Column("id", "person_id", "csrf_token", "last_seen_at", "expires_at").
+		Relation("Person", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Column("id", "email", "name", "role", "locale", "time_zone", "active", "left_on", "audit_until")
+		}).
 		Where("session.token_hash = ?", db.Param(d, 1)))
 }
 
