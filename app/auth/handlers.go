@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"math"
 	"strings"
 	"time"
@@ -143,7 +144,7 @@ func (h *Handler) formToken(c *fiber.Ctx) {
 		return // the session's own token serves
 	}
 	token := utils.CopyString(c.Cookies(h.formCookieName()))
-	if len(token) != len(randomToken()) {
+	if len(token) != base64.RawURLEncoding.EncodedLen(tokenBytes) {
 		token = randomToken()
 		h.setNamedCookie(c, h.formCookieName(), token, signInFormLifetime)
 	}
@@ -219,7 +220,7 @@ func (h *Handler) login(c *fiber.Ctx) error {
 			}
 		}
 		var err error
-		if _, token, err = createSession(ctx, tx, &p.ID, "password", ip, c.Get(fiber.HeaderUserAgent), now, h.s.Config.SessionLifetime); err != nil {
+		if _, token, err = createSession(ctx, tx, p.ID, "password", ip, c.Get(fiber.HeaderUserAgent), now, h.s.Config.SessionLifetime); err != nil {
 			return err
 		}
 		if err := clearFailures(ctx, tx, accountKey); err != nil {

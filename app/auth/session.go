@@ -40,8 +40,11 @@ type Session struct {
 // signInFormLifetime bounds the sign-in form's token.
 const signInFormLifetime = 2 * time.Hour
 
+// tokenBytes is the randomness of a session or form token: 256 bits.
+const tokenBytes = 32
+
 func randomToken() string {
-	b := make([]byte, 32) // 256 bits
+	b := make([]byte, tokenBytes)
 	if _, err := rand.Read(b); err != nil {
 		panic(fmt.Sprintf("crypto/rand failed: %v", err)) // the system cannot make secrets; stop
 	}
@@ -54,10 +57,10 @@ func hashToken(token string) string {
 }
 
 // createSession stores a new session and returns it with the token for the cookie.
-func createSession(ctx context.Context, db bun.IDB, personID *int64, method, ip, ua string, now time.Time, lifetime time.Duration) (*Session, string, error) {
+func createSession(ctx context.Context, db bun.IDB, personID int64, method, ip, ua string, now time.Time, lifetime time.Duration) (*Session, string, error) {
 	token := randomToken()
 	s := &Session{
-		TokenHash: hashToken(token), PersonID: personID, CSRFToken: randomToken(), AuthMethod: method,
+		TokenHash: hashToken(token), PersonID: &personID, CSRFToken: randomToken(), AuthMethod: method,
 		IP: ip, UserAgent: truncate(ua, 400), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(lifetime),
 	}
 	if _, err := db.NewInsert().Model(s).Exec(ctx); err != nil {
