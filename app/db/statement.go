@@ -28,7 +28,8 @@ func NewStatement(d *bun.DB, q fmt.Stringer) *Statement {
 	return &Statement{db: d, query: q.String()}
 }
 
-// Param is the placeholder of the n-th argument (from 1) in d's dialect.
+// Param is the placeholder of the n-th argument (from 1) in d's dialect. SQLite's "?" takes the
+// arguments in order, so a query uses each Param once, in order.
 func Param(d *bun.DB, n int) bun.Safe {
 	if IsPostgres(d) {
 		return bun.Safe("$" + strconv.Itoa(n))
