@@ -9,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -183,15 +184,22 @@ func (s *Server) Render(c *fiber.Ctx, name string, data Pager) error {
 	if p.Nav, err = s.nav(t, p); err != nil {
 		return err
 	}
-	var buf bytes.Buffer
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer renderBuffers.Put(buf)
+	buf.Reset()
 	p.Data = data
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("render %s: %w", name, err)
 	}
 	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Send(buf.Bytes())
+	c.Response().SetBody(buf.Bytes()) // a copy: c.Send would keep buf, which goes back to the pool
+	return nil
 }
+
+// renderBuffers keeps the buffers pages are rendered into, which would otherwise grow from
+// nothing to a page's size, and be garbage, on every request.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // navKey is everything the header's navigation depends on.
 type navKey struct {

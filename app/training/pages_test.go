@@ -2,6 +2,7 @@ package training_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"regexp"
 	"strings"
@@ -187,4 +188,35 @@ func TestMyTrainingSaysWhatIsOverdueAndWhatIsLeft(t *testing.T) {
 			t.Errorf("my training in Chinese does not say overdue:\n%s", zh)
 		}
 	})
+}
+
+// TestPagesRenderedAtOnceDoNotMix has several people load my training at the same moment: each
+// page must be whole and their own, though rendering shares the cached navigation, pooled
+// buffers and prepared statements between requests.
+func TestPagesRenderedAtOnceDoNotMix(t *testing.T) {
+	env := apptest.New(t, dbtest.SQLiteURL(t))
+	const n = 6
+	clients := make([]*apptest.Client, n)
+	for i := range clients {
+		email := fmt.Sprintf("p%d@example.com", i)
+		env.MustCreatePerson(t, email, fmt.Sprintf("Person Number %d", i), people.Employee, "")
+		clients[i] = env.Client()
+		clients[i].SignIn(t, email, apptest.Password)
+	}
+	if _, err := training.Schedule(context.Background(), env.DB(), env.App.Audit, env.App.Catalog, env.App.Now(), nil); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			for range 15 {
+				body := c.Get(t, "/").Body
+				if !strings.Contains(body, fmt.Sprintf("Person Number %d<", i)) || !strings.HasSuffix(strings.TrimSpace(body), "</html>") {
+					t.Errorf("person %d got a page that is not whole or not theirs:\n%s", i, body)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
