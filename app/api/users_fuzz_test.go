@@ -62,6 +62,11 @@ func FuzzPutUser(f *testing.F) {
 		if err != nil || email == "" || strings.ContainsAny(email, "/?#") {
 			return // not a request a client could send to this route
 		}
+		if len(target) > 3000 {
+			// The HTTP server refuses a request line this long (431) before any handler sees
+			// it, and Fiber's test connection reports that as an error; no address is so long.
+			return
+		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
 		r := env.Client().Do(t, req)
