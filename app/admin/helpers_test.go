@@ -11,7 +11,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"custos/app/apptest"
-	"custos/app/audit"
 	"custos/app/auth"
 	"custos/app/dbtest"
 	"custos/app/people"
@@ -64,23 +63,6 @@ func auditSize(t *testing.T, env *apptest.Env) int {
 		t.Fatal(err)
 	}
 	return int(n)
-}
-
-// auditEntries lists the audit entries of one kind, newest first.
-func auditEntries(t *testing.T, env *apptest.Env, action string) []audit.Shown {
-	t.Helper()
-	list, err := audit.List(context.Background(), env.DB(), audit.Filter{Action: action})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return list
-}
-
-func verifyAudit(t *testing.T, env *apptest.Env) {
-	t.Helper()
-	if _, err := audit.Verify(context.Background(), env.DB(), env.App.Key.VerifierKey()); err != nil {
-		t.Errorf("audit log does not verify: %v", err)
-	}
 }
 
 func mustLoad(t *testing.T, env *apptest.Env, email string) *people.Person {

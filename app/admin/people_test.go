@@ -74,7 +74,7 @@ func TestAnAdminAddsAPersonAndTheAuditLogSaysWho(t *testing.T) {
 		if p.Name != "Wang Fang" || p.Role != people.Employee || !p.Active {
 			t.Errorf("stored %+v", p)
 		}
-		got := auditEntries(t, env, "person.create")
+		got := env.AuditEntries(t, "person.create")
 		if len(got) != 1 {
 			t.Fatalf("audit holds %d person.create entries, want 1", len(got))
 		}
@@ -113,7 +113,7 @@ func TestAnAdminAddsAPersonAndTheAuditLogSaysWho(t *testing.T) {
 		if auditSize(t, env) != size {
 			t.Error("refused forms wrote to the audit log")
 		}
-		verifyAudit(t, env)
+		env.VerifyAudit(t)
 	})
 }
 
@@ -139,7 +139,7 @@ func TestAnAdminChangesRoleAndManagerAndTheAuditLogRecordsBoth(t *testing.T) {
 		if page := c.Get(t, "/admin/people/"+itoa(p.ID)); !strings.Contains(page.Body, `value="boss@example.com"`) {
 			t.Error("the edit page does not show the new manager")
 		}
-		entries := auditEntries(t, env, "person.update")
+		entries := env.AuditEntries(t, "person.update")
 		if len(entries) != 1 {
 			t.Fatalf("audit holds %d person.update entries, want 1", len(entries))
 		}
@@ -167,7 +167,7 @@ func TestAnAdminChangesRoleAndManagerAndTheAuditLogRecordsBoth(t *testing.T) {
 		if mustLoad(t, env, p.Email).ID != p.ID {
 			t.Error("the edit form changed the person's address")
 		}
-		verifyAudit(t, env)
+		env.VerifyAudit(t)
 	})
 }
 
@@ -188,12 +188,12 @@ func TestAnAdminDeactivatesAPersonAndTheAuditLogSaysWho(t *testing.T) {
 		if names := listedNames(c.Get(t, "/admin/people").Body); slices.Contains(names, "Li Wei") {
 			t.Errorf("the default list still shows the deactivated person: %q", names)
 		}
-		entries := auditEntries(t, env, "person.deactivate")
+		entries := env.AuditEntries(t, "person.deactivate")
 		if len(entries) != 1 || entries[0].ActorID != admin.ID || entries[0].Subject != people.Subject(p.ID) {
 			t.Errorf("audit holds %+v, want one person.deactivate of %d by the admin", entries, p.ID)
 		}
 		c.Post(t, "/admin/people/"+itoa(p.ID)+"/active", url.Values{"active": {"1"}})
-		if !mustLoad(t, env, p.Email).Active || len(auditEntries(t, env, "person.activate")) != 1 {
+		if !mustLoad(t, env, p.Email).Active || len(env.AuditEntries(t, "person.activate")) != 1 {
 			t.Error("reactivating did not take or was not audited")
 		}
 
@@ -202,7 +202,7 @@ func TestAnAdminDeactivatesAPersonAndTheAuditLogSaysWho(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !mustLoad(t, env, admin.Email).Active {
 			t.Errorf("deactivating oneself answered %d", r.Status)
 		}
-		verifyAudit(t, env)
+		env.VerifyAudit(t)
 	})
 }
 

@@ -103,12 +103,12 @@ func TestEachRoleReachesOnlyTheRoutesItMay(t *testing.T) {
 		if got := mustLoad(t, env, "target@example.com"); got.Name != "Renamed" || got.Active {
 			t.Errorf("after the admin's changes the target is %q active=%v", got.Name, got.Active)
 		}
-		for _, e := range auditEntries(t, env, "person") {
+		for _, e := range env.AuditEntries(t, "person") {
 			if e.Actor != "admin@example.com" {
 				t.Errorf("audit shows %s by %s: only the admin changed people", e.Action, e.Actor)
 			}
 		}
-		verifyAudit(t, env)
+		env.VerifyAudit(t)
 	})
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"custos/app"
+	"custos/app/audit"
 	"custos/app/auth"
 	"custos/app/config"
 	"custos/app/db"
@@ -115,6 +116,38 @@ type Response struct {
 }
 
 var base, _ = url.Parse("http://custos.test/")
+
+// Count counts the rows of table that match where ("" for all).
+func (e *Env) Count(t testing.TB, table, where string, args ...any) int {
+	t.Helper()
+	q := e.DB().NewSelect().Table(table)
+	if where != "" {
+		q = q.Where(where, args...)
+	}
+	n, err := q.Count(context.Background())
+	if err != nil {
+		t.Fatalf("count %s: %v", table, err)
+	}
+	return int(n)
+}
+
+// AuditEntries lists the audit entries of one kind, newest first.
+func (e *Env) AuditEntries(t testing.TB, action string) []audit.Shown {
+	t.Helper()
+	list, err := audit.List(context.Background(), e.DB(), audit.Filter{Action: action})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return list
+}
+
+// VerifyAudit fails the test unless the audit log verifies with the server's key.
+func (e *Env) VerifyAudit(t testing.TB) {
+	t.Helper()
+	if _, err := audit.Verify(context.Background(), e.DB(), e.App.Key.VerifierKey()); err != nil {
+		t.Errorf("audit log does not verify: %v", err)
+	}
+}
 
 // Client returns a new browser with no cookies.
 func (e *Env) Client() *Client {

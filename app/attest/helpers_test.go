@@ -56,19 +56,6 @@ func mustSign(t *testing.T, c *apptest.Client, name string) {
 	}
 }
 
-func count(t *testing.T, d bun.IDB, table, where string, args ...any) int {
-	t.Helper()
-	q := d.NewSelect().Table(table).ColumnExpr("COUNT(*)")
-	if where != "" {
-		q = q.Where(where, args...)
-	}
-	var n int
-	if err := q.Scan(context.Background(), &n); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 func signatures(t *testing.T, d bun.IDB) []attest.Signature {
 	t.Helper()
 	var out []attest.Signature

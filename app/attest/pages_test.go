@@ -86,7 +86,7 @@ func TestReceiptsGoToTheSignerTheirManagersAuditorsAndAdmins(t *testing.T) {
 		if r := env.Client().Get(t, path); r.Status != 303 {
 			t.Errorf("anonymous receipt: %d, want a redirect to sign in", r.Status)
 		}
-		if n := count(t, env.DB(), "audit_log", "action = 'undertaking.receipt'"); n != 4 {
+		if n := env.Count(t, "audit_log", "action = 'undertaking.receipt'"); n != 4 {
 			t.Errorf("%d receipt downloads audited, want 4", n)
 		}
 		checkReceiptText(t, pdf, "张伟", sig.Version, "承诺书签署回执", "保密信息的范围")

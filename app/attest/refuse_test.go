@@ -77,13 +77,13 @@ func TestBadInputIsRefusedWithAMessageAndStoresNothing(t *testing.T) {
 				t.Errorf("signing an unassigned course: %d, want 404", r.Status)
 			}
 		})
-		if n := count(t, env.DB(), "signatures", ""); n != 0 {
+		if n := env.Count(t, "signatures", ""); n != 0 {
 			t.Errorf("%d signatures stored after refusals", n)
 		}
-		if n := count(t, env.DB(), "signed_texts", ""); n != 0 {
+		if n := env.Count(t, "signed_texts", ""); n != 0 {
 			t.Errorf("%d signed texts stored after refusals", n)
 		}
-		if n := count(t, env.DB(), "audit_log", "action = 'undertaking.sign'"); n != 0 {
+		if n := env.Count(t, "audit_log", "action = 'undertaking.sign'"); n != 0 {
 			t.Errorf("%d undertaking.sign audit records after refusals", n)
 		}
 	})

@@ -37,7 +37,7 @@ func TestASignatureRoundTrips(t *testing.T) {
 				t.Errorf("sign page lacks %q", want)
 			}
 		}
-		if n := count(t, env.DB(), "audit_log", "action = 'undertaking.view'"); n != 1 {
+		if n := env.Count(t, "audit_log", "action = 'undertaking.view'"); n != 1 {
 			t.Errorf("%d undertaking.view audit records, want 1", n)
 		}
 		if r := c.Post(t, signPath(standalone), signForm(doc.Version, "张 伟")); r.Status != 303 {
@@ -64,7 +64,7 @@ func TestASignatureRoundTrips(t *testing.T) {
 			t.Error("signing the standalone undertaking did not complete its assignment")
 		}
 		for _, action := range []string{"undertaking.sign", "assignment.complete"} {
-			if n := count(t, env.DB(), "audit_log", "action = ?", action); n != 1 {
+			if n := env.Count(t, "audit_log", "action = ?", action); n != 1 {
 				t.Errorf("%d %s audit records, want 1", n, action)
 			}
 		}
@@ -213,11 +213,11 @@ func TestTwoSubmitsAtOnceStoreOneSignature(t *testing.T) {
 				t.Errorf("submit %d: status %d, want 303", i, st)
 			}
 		}
-		if n := count(t, env.DB(), "signatures", ""); n != 1 {
+		if n := env.Count(t, "signatures", ""); n != 1 {
 			t.Errorf("%d signatures, want 1", n)
 		}
 		for _, action := range []string{"undertaking.sign", "assignment.complete"} {
-			if n := count(t, env.DB(), "audit_log", "action = ?", action); n != 1 {
+			if n := env.Count(t, "audit_log", "action = ?", action); n != 1 {
 				t.Errorf("%d %s audit records, want 1", n, action)
 			}
 		}

@@ -41,11 +41,11 @@ func TestSignInLandsOnTheHomePageSignedIn(t *testing.T) {
 		if r := c.Get(t, "/login"); r.Status != http.StatusSeeOther || r.Header.Get("Location") != "/" {
 			t.Errorf("the sign-in page for someone signed in answered %d to %q, want 303 to /", r.Status, r.Header.Get("Location"))
 		}
-		got := auditEntries(t, env, "signin.success")
+		got := env.AuditEntries(t, "signin.success")
 		if len(got) != 1 || got[0].ActorID != p.ID || got[0].Actor != p.Email || got[0].Subject != people.Subject(p.ID) {
 			t.Errorf("audit holds %+v, want one signin.success by %s", got, p.Email)
 		}
-		verifyAudit(t, env)
+		env.VerifyAudit(t)
 	})
 }
 
@@ -68,7 +68,7 @@ func TestUnknownEmailAndWrongPasswordGetTheSameAnswer(t *testing.T) {
 		if name := signedInAs(t, c); name != "" {
 			t.Errorf("after failed sign-ins the browser is signed in as %q", name)
 		}
-		if got := auditEntries(t, env, "signin.failure"); len(got) != 3 || got[1].Subject != "email:nobody@example.com" || got[1].ActorID != 0 {
+		if got := env.AuditEntries(t, "signin.failure"); len(got) != 3 || got[1].Subject != "email:nobody@example.com" || got[1].ActorID != 0 {
 			t.Errorf("audit holds %+v, want three signin.failure entries naming the address tried", got)
 		}
 	})
@@ -122,7 +122,7 @@ func TestSignInGivesANewSessionAndTheOldOneStopsWorking(t *testing.T) {
 		if again := c.Cookie(cookie); again == "" || again == session {
 			t.Fatalf("signing in again kept session cookie %q", again)
 		}
-		if n := countRows(t, env, "sessions", "token_hash = ?", hashOf(session)); n != 0 {
+		if n := env.Count(t, "sessions", "token_hash = ?", hashOf(session)); n != 0 {
 			t.Errorf("the session signed in over is still stored (%d rows)", n)
 		}
 	})
@@ -135,7 +135,7 @@ func TestTheSignInPageStoresNothing(t *testing.T) {
 				t.Fatalf("sign-in page: %d", r.Status)
 			}
 		}
-		if n := countRows(t, env, "sessions", "1 = 1"); n != 0 {
+		if n := env.Count(t, "sessions", "1 = 1"); n != 0 {
 			t.Errorf("20 visits to the sign-in page stored %d sessions, want none", n)
 		}
 	})
@@ -161,10 +161,10 @@ func TestSessionIDsAreLongRandomAndStoredOnlyHashed(t *testing.T) {
 	if err != nil || len(raw) < 16 {
 		t.Fatalf("session cookie %q is not at least 128 random bits", token)
 	}
-	if n := countRows(t, env, "sessions", "token_hash = ?", token); n != 0 {
+	if n := env.Count(t, "sessions", "token_hash = ?", token); n != 0 {
 		t.Error("the session token is stored as it is in the cookie")
 	}
-	if n := countRows(t, env, "sessions", "token_hash = ?", hashOf(token)); n != 1 {
+	if n := env.Count(t, "sessions", "token_hash = ?", hashOf(token)); n != 1 {
 		t.Errorf("found %d sessions stored under the token's SHA-256, want 1", n)
 	}
 }
@@ -250,10 +250,10 @@ func TestSignOutEndsTheSessionOnTheServer(t *testing.T) {
 		if name := signedInAs(t, withCookie(env, cookie, token)); name != "" {
 			t.Errorf("a copy of the cookie is still signed in as %q after sign-out", name)
 		}
-		if n := countRows(t, env, "sessions", "person_id = ?", p.ID); n != 0 {
+		if n := env.Count(t, "sessions", "person_id = ?", p.ID); n != 0 {
 			t.Errorf("%d sessions of the person remain stored after sign-out", n)
 		}
-		if got := auditEntries(t, env, "signout"); len(got) != 1 || got[0].ActorID != p.ID {
+		if got := env.AuditEntries(t, "signout"); len(got) != 1 || got[0].ActorID != p.ID {
 			t.Errorf("audit holds %+v, want one signout by the person", got)
 		}
 	})
@@ -277,7 +277,7 @@ func TestAnIdleSessionExpires(t *testing.T) {
 		if name := signedInAs(t, c); name != "" {
 			t.Errorf("still signed in as %q after 31 idle minutes", name)
 		}
-		if n := countRows(t, env, "sessions", "person_id IS NOT NULL"); n != 0 {
+		if n := env.Count(t, "sessions", "person_id IS NOT NULL"); n != 0 {
 			t.Errorf("%d expired sessions remain stored", n)
 		}
 	}, func(c *config.Config) { c.SessionIdle, c.SessionLifetime = 30*time.Minute, 12*time.Hour })
@@ -316,7 +316,7 @@ func TestDeactivatingAPersonEndsTheirSessionsAtOnce(t *testing.T) {
 		if r.Status != http.StatusSeeOther {
 			t.Fatalf("deactivate answered %d", r.Status)
 		}
-		if n := countRows(t, env, "sessions", "person_id = ?", p.ID); n != 0 {
+		if n := env.Count(t, "sessions", "person_id = ?", p.ID); n != 0 {
 			t.Errorf("%d sessions of the deactivated person remain stored", n)
 		}
 		for name, c := range map[string]*apptest.Client{"phone": phone, "laptop": laptop} {
@@ -324,7 +324,7 @@ func TestDeactivatingAPersonEndsTheirSessionsAtOnce(t *testing.T) {
 				t.Errorf("the %s is still signed in as %q", name, who)
 			}
 		}
-		if got := auditEntries(t, env, "person.deactivate"); len(got) != 1 || got[0].Actor != "admin@example.com" || got[0].Subject != people.Subject(p.ID) {
+		if got := env.AuditEntries(t, "person.deactivate"); len(got) != 1 || got[0].Actor != "admin@example.com" || got[0].Subject != people.Subject(p.ID) {
 			t.Errorf("audit holds %+v, want one person.deactivate by the admin", got)
 		}
 		if who := signedInAs(t, admin); who != "Ada Admin" {
@@ -354,7 +354,7 @@ func TestALeaveDateInThePastEndsTheirSessions(t *testing.T) {
 			if r.Status != http.StatusSeeOther {
 				t.Fatalf("saving the leave date answered %d:\n%s", r.Status, r.Body)
 			}
-			if n := countRows(t, env, "sessions", "person_id = ?", p.ID); n != 0 {
+			if n := env.Count(t, "sessions", "person_id = ?", p.ID); n != 0 {
 				t.Errorf("%d sessions of the leaver remain stored", n)
 			}
 			if who := signedInAs(t, pc); who != "" {
@@ -369,7 +369,7 @@ func TestALeaveDateInThePastEndsTheirSessions(t *testing.T) {
 			if who := signedInAs(t, qc); who != "" {
 				t.Errorf("the leaver is still signed in as %q", who)
 			}
-			if n := countRows(t, env, "sessions", "person_id = ?", q.ID); n != 0 {
+			if n := env.Count(t, "sessions", "person_id = ?", q.ID); n != 0 {
 				t.Errorf("%d sessions of the leaver remain stored", n)
 			}
 		})
@@ -410,13 +410,13 @@ func TestAPostWithoutAValidCSRFTokenIsRefusedAndChangesNothing(t *testing.T) {
 				t.Errorf("%s: sign-out answered %d, want 403", name, r.Status)
 			}
 		}
-		if n := countRows(t, env, "people", "email = ?", "new@example.com"); n != 0 {
+		if n := env.Count(t, "people", "email = ?", "new@example.com"); n != 0 {
 			t.Error("a person was created by a request without a valid CSRF token")
 		}
 		if who := signedInAs(t, admin); who != "Ada Admin" {
 			t.Errorf("sign-out without a valid token signed the admin out (shows %q)", who)
 		}
-		if got := auditEntries(t, env, "person"); len(got) != 0 {
+		if got := env.AuditEntries(t, "person"); len(got) != 0 {
 			t.Errorf("audit holds %+v after refused requests", got)
 		}
 		// With the session's own token the same request goes through.
@@ -453,10 +453,10 @@ func TestASignInFormWithoutItsCookiesTokenIsRefused(t *testing.T) {
 				t.Errorf("%s: signed in as %q through a forged form", name, who)
 			}
 		}
-		if n := countRows(t, env, "sessions", "1 = 1"); n != 0 {
+		if n := env.Count(t, "sessions", "1 = 1"); n != 0 {
 			t.Errorf("%d sessions after forged sign-ins", n)
 		}
-		if n := countRows(t, env, "audit_log", "action LIKE 'signin%'"); n != 0 {
+		if n := env.Count(t, "audit_log", "action LIKE 'signin%'"); n != 0 {
 			t.Errorf("%d sign-in audit records after forged sign-ins", n)
 		}
 		// The attacker's own form, with its own cookie, works: the token is not the problem.

@@ -14,7 +14,6 @@ import (
 	"github.com/uptrace/bun"
 
 	"custos/app/apptest"
-	"custos/app/audit"
 	"custos/app/auth"
 	"custos/app/config"
 	"custos/app/dbtest"
@@ -59,30 +58,9 @@ func each(t *testing.T, f func(t *testing.T, env *apptest.Env), opts ...func(*co
 	})
 }
 
-// clock is a time the test moves by hand, shared by the app and the server.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t.UTC().Truncate(time.Microsecond)
-}
-
-func (c *clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 // useClock makes env read the time from a clock the test controls; it starts now.
-func useClock(env *apptest.Env) *clock {
-	c := &clock{}
-	c.Set(time.Now())
+func useClock(env *apptest.Env) *apptest.Clock {
+	c := apptest.NewClock(time.Now())
 	env.App.Now, env.Server.Now = c.Now, c.Now
 	return c
 }
@@ -136,30 +114,4 @@ func withCookie(env *apptest.Env, name, value string) *apptest.Client {
 	c := env.Client()
 	c.Header.Set("Cookie", name+"="+value)
 	return c
-}
-
-func countRows(t *testing.T, env *apptest.Env, table, where string, args ...any) int {
-	t.Helper()
-	n, err := env.DB().NewSelect().Table(table).Where(where, args...).Count(context.Background())
-	if err != nil {
-		t.Fatalf("count %s: %v", table, err)
-	}
-	return int(n)
-}
-
-// auditEntries lists the audit entries of one kind, newest first.
-func auditEntries(t *testing.T, env *apptest.Env, action string) []audit.Shown {
-	t.Helper()
-	list, err := audit.List(context.Background(), env.DB(), audit.Filter{Action: action})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return list
-}
-
-func verifyAudit(t *testing.T, env *apptest.Env) {
-	t.Helper()
-	if _, err := audit.Verify(context.Background(), env.DB(), env.App.Key.VerifierKey()); err != nil {
-		t.Errorf("audit log does not verify: %v", err)
-	}
 }

@@ -64,7 +64,7 @@ func TestNewlinesInWhatVisitorsSendCannotForgeLogLines(t *testing.T) {
 	}
 
 	// The audit record keeps the address exactly as typed, newline and all, in escaped JSON.
-	got := auditEntries(t, env, "signin.failure")
+	got := env.AuditEntries(t, "signin.failure")
 	if len(got) != 1 || got[0].Subject != "email:"+strings.ToLower(evil) {
 		t.Fatalf("audit holds %+v, want the attempt with the address as typed", got)
 	}
@@ -101,7 +101,7 @@ func TestTwoInstancesOnOneDatabaseShareSessionsAndAudit(t *testing.T) {
 	if who := signedInAs(t, withCookie(one, cookie, token)); who != "" {
 		t.Errorf("instance one still honours a session ended on instance two (shows %q)", who)
 	}
-	verifyAudit(t, one)
+	one.VerifyAudit(t)
 }
 
 func TestOddBytesInASignInAttemptLeaveTheAuditLogVerifiable(t *testing.T) {
@@ -113,9 +113,9 @@ func TestOddBytesInASignInAttemptLeaveTheAuditLogVerifiable(t *testing.T) {
 				t.Errorf("sign-in as %q answered %d, want 401", email, r.Status)
 			}
 		}
-		if got := len(auditEntries(t, env, "signin.failure")); got != 3 {
+		if got := len(env.AuditEntries(t, "signin.failure")); got != 3 {
 			t.Errorf("audit holds %d signin.failure entries, want 3", got)
 		}
-		verifyAudit(t, env)
+		env.VerifyAudit(t)
 	})
 }

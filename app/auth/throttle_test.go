@@ -231,10 +231,10 @@ func TestParallelFailuresAreAllCounted(t *testing.T) {
 			if got := failures(t, env, address); got != refused {
 				t.Errorf("the address has %d failures counted, but %d guesses were checked", got, refused)
 			}
-			if got := len(auditEntries(t, env, "signin.failure")); got != n+1+refused {
+			if got := len(env.AuditEntries(t, "signin.failure")); got != n+1+refused {
 				t.Errorf("audit holds %d signin.failure entries, want %d", got, n+1+refused)
 			}
 		})
-		verifyAudit(t, env)
+		env.VerifyAudit(t)
 	})
 }

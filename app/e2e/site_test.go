@@ -25,26 +25,8 @@ import (
 // the test moves: lesson reading times and quiz cool-downs are measured on the server's clock.
 type site struct {
 	env   *apptest.Env
-	base  string // http://127.0.0.1:port, also the base URL printed in QR codes
-	clock *clock
-}
-
-// clock is a server clock that stands still until the test advances it.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	base  string         // http://127.0.0.1:port, also the base URL printed in QR codes
+	clock *apptest.Clock // stands still until the test advances it
 }
 
 // newSite starts Custos on SQLite with the demo company, on a copy of the demo database.
@@ -61,7 +43,7 @@ func newSite(t *testing.T) *site {
 	env := apptest.New(t, "sqlite://"+dbFile, func(c *config.Config) {
 		c.Listen, c.BaseURL, c.SigningKeyFile = ln.Addr().String(), base, keyFile
 	})
-	clk := &clock{now: env.App.Now()}
+	clk := apptest.NewClock(env.App.Now())
 	env.Server.Now = clk.Now
 	served := make(chan error, 1)
 	go func() { served <- env.Server.Fiber.Listener(ln) }()

@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,25 +58,7 @@ func TestLoadEvidenceBundleFor10000People(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runtime.GC()
-	var idle runtime.MemStats
-	runtime.ReadMemStats(&idle)
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	go func() {
-		var m runtime.MemStats
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
-		}
-	}()
+	heap := apptest.WatchHeap()
 	scope := reports.Scope{Role: people.Admin}
 	rep := reports.Completion{DB: db, Now: now, Scope: scope}
 	counter := &countingWriter{}
@@ -90,13 +70,13 @@ func TestLoadEvidenceBundleFor10000People(t *testing.T) {
 			}
 			return rep.WritePDF(ctx, w, reports.PDFOptions{Renderer: env.App.Renderer, Catalog: env.App.Catalog, L: env.App.I18n.For("en"), Org: "Load"})
 		}}, evidence.Request{From: people.DateOf(now.AddDate(0, -1, 0)), To: people.DateOf(now)})
-	close(stop)
+	peak := heap.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("bundle for 10,000 people (%d certificates): %.1f MB in %s; peak heap %.1f MB above idle (%.1f MB)",
 		len(assignments), float64(counter.n)/(1<<20), time.Since(start).Round(time.Millisecond),
-		float64(peak.Load()-min(peak.Load(), idle.HeapInuse))/(1<<20), float64(idle.HeapInuse)/(1<<20))
+		peak, heap.IdleMB())
 }
 
 type countingWriter struct{ n int64 }

@@ -3,7 +3,6 @@ package loadtest
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/url"
 	"os/exec"
 	"strings"
@@ -50,11 +49,9 @@ func TestLoadMainPages(t *testing.T) {
 		}
 		return c.SendString(p.Name)
 	})
-	l, _ := net.Listen("tcp", "127.0.0.1:0")
-	go bare.Listener(l)
-	defer bare.Shutdown()
+	bareAddr := apptest.Listen(t, bare)
 
-	baseURL := "http://" + l.Addr().String() + "/"
+	baseURL := "http://" + bareAddr + "/"
 	t.Logf("%-14s %28s   %24s   %s", "page", "req/s (baseline)", "p99 (baseline)", "share of the baseline")
 	for _, page := range []struct {
 		name, path, cookie string

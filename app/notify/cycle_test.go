@@ -8,6 +8,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"custos/app/apptest"
 	"custos/app/dbtest"
 	"custos/app/notify"
 	"custos/app/people"
@@ -20,7 +21,7 @@ import (
 func TestRemindersFollowTheTrainingCycle(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string, _ *bun.DB) {
 		mb := startMailbox(t, mailboxOptions{})
-		clk := &clock{t: t0}
+		clk := apptest.NewClock(t0)
 		w := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		w.person(t, "mia@example.com", "Mia Manager", people.Manager, "", "en")
 		ann := w.person(t, "ann@example.com", "Ann <Lee> & Co", people.Employee, "mia@example.com", "en")
@@ -148,7 +149,7 @@ func TestRemindersFollowTheTrainingCycle(t *testing.T) {
 // completed is dropped, not sent, when its turn comes.
 func TestCompletedTrainingIsNotReminded(t *testing.T) {
 	mb := startMailbox(t, mailboxOptions{})
-	clk := &clock{t: t0}
+	clk := apptest.NewClock(t0)
 	w := newWorld(t, dbtest.SQLiteURL(t), "smtp://"+mb.Addr, clk)
 	ann := w.person(t, "ann@example.com", "Ann", people.Employee, "", "en")
 	a := w.assign(t, ann, t0.Add(-time.Hour), 30)
@@ -168,7 +169,7 @@ func TestCompletedTrainingIsNotReminded(t *testing.T) {
 func TestExpiringCertificateIsAnnouncedOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string, _ *bun.DB) {
 		mb := startMailbox(t, mailboxOptions{})
-		clk := &clock{t: t0}
+		clk := apptest.NewClock(t0)
 		w := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		completedYearAgo := func(email string) *training.Assignment {
 			p := w.person(t, email, "Person "+email, people.Employee, "", "en")
@@ -195,7 +196,7 @@ func TestExpiringCertificateIsAnnouncedOnce(t *testing.T) {
 
 		w.plan(t)
 		w.drain(t, w.sender(t))
-		clk.Add(24 * time.Hour)
+		clk.Advance(24 * time.Hour)
 		w.plan(t)
 		w.drain(t, w.sender(t))
 		got := mb.Messages()

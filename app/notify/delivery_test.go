@@ -12,6 +12,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/uptrace/bun"
 
+	"custos/app/apptest"
 	"custos/app/dbtest"
 	"custos/app/notify"
 	"custos/app/people"
@@ -45,7 +46,7 @@ func (m *crashingMailer) Send(ctx context.Context, msg notify.Message) error {
 func TestNothingIsSentTwiceAfterARestart(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string, _ *bun.DB) {
 		mb := startMailbox(t, mailboxOptions{})
-		clk := &clock{t: t0}
+		clk := apptest.NewClock(t0)
 		first := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		const n = 8
 		for i := range n {
@@ -79,7 +80,7 @@ func TestNothingIsSentTwiceAfterARestart(t *testing.T) {
 		if got := len(mb.Messages()); got != n-1 {
 			t.Errorf("%d e-mails right after the restart, want %d: the claimed one waits for its lease", got, n-1)
 		}
-		clk.Add(testPolicy.Lease + time.Second)
+		clk.Advance(testPolicy.Lease + time.Second)
 		second.drain(t, s2)
 		for to, msgs := range byRecipient(mb.Messages()) {
 			if len(msgs) != 1 {
@@ -105,7 +106,7 @@ func TestNothingIsSentTwiceAfterARestart(t *testing.T) {
 func TestTwoInstancesSendEachReminderOnce(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string, _ *bun.DB) {
 		mb := startMailbox(t, mailboxOptions{})
-		clk := &clock{t: t0}
+		clk := apptest.NewClock(t0)
 		a := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		b := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		const n = 12
@@ -174,7 +175,7 @@ func TestARefusedMessageIsRetried(t *testing.T) {
 			}
 			return nil
 		}
-		clk := &clock{t: t0}
+		clk := apptest.NewClock(t0)
 		w := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		w.assign(t, w.person(t, "ann@example.com", "Ann", people.Employee, "", "en"), t0.Add(-time.Hour), 30)
 		w.plan(t)
@@ -191,12 +192,12 @@ func TestARefusedMessageIsRetried(t *testing.T) {
 		if w.drain(t, s) != 0 {
 			t.Error("retried before the pause was over")
 		}
-		clk.Add(time.Minute)
+		clk.Advance(time.Minute)
 		w.drain(t, s)
 		if r = w.reminders(t)[0]; !r.NextAttemptAt.Equal(clk.Now().Add(2 * time.Minute)) {
 			t.Errorf("second pause ends at %s, want two minutes after %s", r.NextAttemptAt, clk.Now())
 		}
-		clk.Add(2 * time.Minute)
+		clk.Advance(2 * time.Minute)
 		w.drain(t, s)
 		r = w.reminders(t)[0]
 		if r.Status != notify.Sent || r.Attempts != 3 || len(mb.Messages()) != 1 || mb.Tries() != 3 {
@@ -213,7 +214,7 @@ func TestAServerThatAlwaysRefusesIsRecorded(t *testing.T) {
 		mb.refuse = func(int) error {
 			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 7, 1}, Message: "relay denied"}
 		}
-		clk := &clock{t: t0}
+		clk := apptest.NewClock(t0)
 		w := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		w.person(t, "root@example.com", "Ada Admin", people.Admin, "", "en")
 		w.assign(t, w.person(t, "ann@example.com", "Ann", people.Employee, "", "en"), t0.Add(-time.Hour), 30)
@@ -221,7 +222,7 @@ func TestAServerThatAlwaysRefusesIsRecorded(t *testing.T) {
 		s := w.sender(t)
 		for range 10 {
 			w.drain(t, s)
-			clk.Add(time.Hour)
+			clk.Advance(time.Hour)
 		}
 		r := w.reminders(t)[0]
 		if r.Status != notify.Failed || r.Attempts != testPolicy.MaxAttempts || mb.Tries() != testPolicy.MaxAttempts {
@@ -251,7 +252,7 @@ func TestAServerThatAlwaysRefusesIsRecorded(t *testing.T) {
 func TestARefusedAddressFailsAtOnce(t *testing.T) {
 	mb := startMailbox(t, mailboxOptions{})
 	mb.refuseRcpt = &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such user"}
-	clk := &clock{t: t0}
+	clk := apptest.NewClock(t0)
 	w := newWorld(t, dbtest.SQLiteURL(t), "smtp://"+mb.Addr, clk)
 	w.assign(t, w.person(t, "gone@example.com", "Gone", people.Employee, "", "en"), t0.Add(-time.Hour), 30)
 	w.plan(t)
@@ -266,7 +267,7 @@ func TestARefusedAddressFailsAtOnce(t *testing.T) {
 func TestAnInvalidAddressIsReportedNotRetried(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, url string, _ *bun.DB) {
 		mb := startMailbox(t, mailboxOptions{})
-		clk := &clock{t: t0}
+		clk := apptest.NewClock(t0)
 		w := newWorld(t, url, "smtp://"+mb.Addr, clk)
 		w.person(t, "root@example.com", "Ada Admin", people.Admin, "", "en")
 		odd := w.person(t, "odd@example.com", "Odd Record", people.Employee, "", "en")
@@ -279,7 +280,7 @@ func TestAnInvalidAddressIsReportedNotRetried(t *testing.T) {
 		s := w.sender(t)
 		w.drain(t, s)
 		for range 3 {
-			clk.Add(24 * time.Hour)
+			clk.Advance(24 * time.Hour)
 			w.plan(t)
 			w.drain(t, s)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"custos/app/apptest"
 	"custos/app/dbtest"
 	"custos/app/notify"
 	"custos/app/people"
@@ -20,7 +21,7 @@ import (
 func TestManagerReminds(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, dbURL string, _ *bun.DB) {
 		mb := startMailbox(t, mailboxOptions{})
-		clk := &clock{t: time.Now().UTC()}
+		clk := apptest.NewClock(time.Now().UTC())
 		w := newWorld(t, dbURL, "smtp://"+mb.Addr, clk)
 		w.deps.Now = func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) } // as the pages
 		w.person(t, "boss@example.com", "Bea Boss", people.Manager, "", "en")
@@ -77,7 +78,7 @@ func TestManagerReminds(t *testing.T) {
 // TestPeopleSeeTheirRemindersAndAdminsSeeAll checks who sees which reminders.
 func TestPeopleSeeTheirRemindersAndAdminsSeeAll(t *testing.T) {
 	mb := startMailbox(t, mailboxOptions{})
-	clk := &clock{t: t0}
+	clk := apptest.NewClock(t0)
 	w := newWorld(t, dbtest.SQLiteURL(t), "smtp://"+mb.Addr, clk)
 	w.person(t, "root@example.com", "Ada Admin", people.Admin, "", "en")
 	ann := w.person(t, "ann@example.com", "Ann", people.Employee, "", "en")

@@ -33,26 +33,6 @@ var shanghai, _ = time.LoadLocation(people.DefaultTimeZone)
 
 const course = "customer-information"
 
-// clock is a time source the test moves.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
-
 // syncBuffer is a log sink several goroutines may write to.
 type syncBuffer struct {
 	mu sync.Mutex
@@ -76,7 +56,7 @@ func (s *syncBuffer) String() string {
 type world struct {
 	url   string
 	cfg   config.Config
-	clock *clock
+	clock *apptest.Clock
 	deps  notify.Deps
 	log   *syncBuffer
 	env   *apptest.Env
@@ -92,7 +72,7 @@ var shared struct {
 }
 
 // newWorld starts Custos on dbURL, mailing through smtpURL ("" for the log).
-func newWorld(t *testing.T, dbURL, smtpURL string, clk *clock) *world {
+func newWorld(t *testing.T, dbURL, smtpURL string, clk *apptest.Clock) *world {
 	t.Helper()
 	shared.once.Do(func() {
 		if shared.bundle, shared.err = locales.New(); shared.err != nil {

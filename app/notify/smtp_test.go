@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"custos/app/apptest"
 	"custos/app/config"
 	"custos/app/dbtest"
 	"custos/app/notify"
@@ -106,7 +107,7 @@ func TestSMTPOverTLS(t *testing.T) {
 // TestWithoutSMTPEmailGoesToTheLog: no CUSTOS_SMTP_URL, so e-mails are logged and marked so,
 // and admins are told on the reminders page.
 func TestWithoutSMTPEmailGoesToTheLog(t *testing.T) {
-	clk := &clock{t: t0}
+	clk := apptest.NewClock(t0)
 	w := newWorld(t, dbtest.SQLiteURL(t), "", clk)
 	w.person(t, "root@example.com", "Ada Admin", people.Admin, "", "en")
 	w.assign(t, w.person(t, "ann@example.com", "Ann", people.Employee, "", "en"), t0.Add(-time.Hour), 30)

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -146,35 +145,17 @@ quiz = %q
 	return dir
 }
 
-// clock is a settable time for the server, safe to read from parallel requests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // world is a running Custos with the test content, a settable clock and the people in it.
 type world struct {
 	env   *apptest.Env
-	clock *clock
+	clock *apptest.Clock
 	dir   string
 }
 
 func newWorld(t *testing.T, dbURL string) *world {
 	t.Helper()
 	dir := content(t)
-	w := &world{dir: dir, clock: &clock{t: time.Now().UTC().Truncate(time.Microsecond)}}
+	w := &world{dir: dir, clock: apptest.NewClock(time.Now())}
 	w.env = w.instance(t, dbURL)
 	return w
 }

@@ -12,20 +12,16 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
 
 	"custos/app/apptest"
@@ -63,7 +59,7 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 	c := env.Client()
 	c.SignIn(t, "admin@load.example", apptest.Password)
 	cookie := &http.Cookie{Name: "custos_session", Value: c.Cookie("custos_session")}
-	addr := serve(t, env.Server.Fiber)
+	addr := apptest.Listen(t, env.Server.Fiber)
 
 	// The same rows, as one statement, for psql.
 	rep := reports.Completion{DB: env.DB(), Now: now, Scope: reports.Scope{Role: people.Admin}}
@@ -87,14 +83,8 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 		return took, st.Size()
 	}
 
-	var peak atomic.Uint64
-	reportOnce := func() (time.Duration, int64, int64, uint64) {
-		runtime.GC()
-		var idle runtime.MemStats
-		runtime.ReadMemStats(&idle)
-		peak.Store(idle.HeapInuse)
-		stop := make(chan struct{})
-		go sampleHeap(&peak, stop)
+	reportOnce := func() (time.Duration, int64, int64, float64) {
+		heap := apptest.WatchHeap()
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/reports/completion.csv", nil)
 		req.AddCookie(cookie)
 		began := time.Now()
@@ -106,11 +96,11 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 		n, err := io.Copy(lines, resp.Body)
 		resp.Body.Close()
 		took := time.Since(began)
-		close(stop)
+		peak := heap.Stop()
 		if err != nil || resp.StatusCode != http.StatusOK {
 			t.Fatalf("report: status %d, %v", resp.StatusCode, err)
 		}
-		return took, n, lines.n, peak.Load() - min(peak.Load(), idle.HeapInuse)
+		return took, n, lines.n, peak
 	}
 
 	// Warm both once (caches, connections), then measure them in turns: other work on the
@@ -121,7 +111,7 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 	var ratios []float64
 	var copyTimes, reportTimes []time.Duration
 	var copyBytes, reportBytes, reportLines int64
-	var heap uint64
+	var heap float64
 	for range pairs {
 		ct, cb := copyOnce()
 		rt, rb, rl, h := reportOnce()
@@ -141,16 +131,11 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 	t.Logf("GET /reports/completion.csv: median %s, best %s (%.1f MB, %d lines)", reportTimes[pairs/2].Round(time.Millisecond),
 		reportTimes[0].Round(time.Millisecond), float64(reportBytes)/(1<<20), reportLines)
 	t.Logf("report ÷ psql, %d pairs: median %.2f×, best %.2f×, worst %.2f×", pairs, ratios[pairs/2], ratios[0], ratios[pairs-1])
-	t.Logf("peak heap above idle while streaming: %.1f MB", float64(heap)/(1<<20))
+	t.Logf("peak heap above idle while streaming: %.1f MB", heap)
 
 	// The other downloads and the team page over the same company, once each, for the record.
 	for _, path := range []string{"/reports/completion.xlsx", "/reports/completion.pdf", "/team"} {
-		runtime.GC()
-		var idle runtime.MemStats
-		runtime.ReadMemStats(&idle)
-		peak.Store(idle.HeapInuse)
-		stop := make(chan struct{})
-		go sampleHeap(&peak, stop)
+		heap := apptest.WatchHeap()
 		req, _ := http.NewRequest(http.MethodGet, "http://"+addr+path, nil)
 		req.AddCookie(cookie)
 		began := time.Now()
@@ -160,12 +145,12 @@ func TestLoadCSVReportAgainstPsqlCopy(t *testing.T) {
 		}
 		n, _ := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
-		close(stop)
+		peak := heap.Stop()
 		if resp.StatusCode != http.StatusOK {
 			t.Errorf("%s: status %d", path, resp.StatusCode)
 		}
 		t.Logf("GET %s: %s, %.1f MB, peak heap %.1f MB above idle", path, time.Since(began).Round(time.Millisecond),
-			float64(n)/(1<<20), float64(peak.Load()-min(peak.Load(), idle.HeapInuse))/(1<<20))
+			float64(n)/(1<<20), peak)
 	}
 }
 
@@ -255,31 +240,6 @@ func dbName(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return strings.TrimPrefix(u.Path, "/")
-}
-
-func serve(t *testing.T, app *fiber.App) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Listener(l)
-	t.Cleanup(func() { app.Shutdown() })
-	return l.Addr().String()
-}
-
-func sampleHeap(peak *atomic.Uint64, stop chan struct{}) {
-	var m runtime.MemStats
-	for {
-		select {
-		case <-stop:
-			return
-		case <-time.After(20 * time.Millisecond):
-		}
-		runtime.ReadMemStats(&m)
-		if m.HeapInuse > peak.Load() {
-			peak.Store(m.HeapInuse)
-		}
-	}
 }
 
 // lineCounter counts the lines it is given and keeps nothing.

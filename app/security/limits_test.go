@@ -55,19 +55,6 @@ func smallEnv(t *testing.T, dbURL string, opts ...func(*config.Config)) (*apptes
 	return env, p
 }
 
-func count(t *testing.T, env *apptest.Env, table, where string, args ...any) int {
-	t.Helper()
-	q := env.DB().NewSelect().Table(table)
-	if where != "" {
-		q = q.Where(where, args...)
-	}
-	n, err := q.Count(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return int(n)
-}
-
 func TestOversizeBodiesAreRefused(t *testing.T) {
 	t.Parallel() // moving 20 MB about is slow under the race detector; let it overlap the rest
 	env, ada := smallEnv(t, dbtest.SQLiteURL(t))
@@ -84,7 +71,7 @@ func TestOversizeBodiesAreRefused(t *testing.T) {
 			t.Errorf("status %d, want 413 with a message", r.Status)
 		}
 		checkHeaders(t, "413", r, false)
-		if n := count(t, env, "sessions", "person_id IS NOT NULL"); n != 0 {
+		if n := env.Count(t, "sessions", "person_id IS NOT NULL"); n != 0 {
 			t.Errorf("%d signed-in sessions exist", n)
 		}
 		if got := c.Get(t, "/"); got.Status != http.StatusSeeOther {
@@ -95,7 +82,7 @@ func TestOversizeBodiesAreRefused(t *testing.T) {
 	admin := env.Client()
 	admin.SignIn(t, ada.Email, apptest.Password)
 	admin.Get(t, "/admin/people/import")
-	peopleBefore := count(t, env, "people", "")
+	peopleBefore := env.Count(t, "people", "")
 
 	t.Run("an import over the file limit is refused with the limit named", func(t *testing.T) {
 		file := bigCSV(people.MaxImportBytes + 1)
@@ -104,7 +91,7 @@ func TestOversizeBodiesAreRefused(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity || !strings.Contains(r.Body, want) {
 			t.Errorf("status %d, want 422 saying %q", r.Status, want)
 		}
-		if n := count(t, env, "people", ""); n != peopleBefore {
+		if n := env.Count(t, "people", ""); n != peopleBefore {
 			t.Errorf("%d people after a refused import, %d before", n, peopleBefore)
 		}
 	})
@@ -118,7 +105,7 @@ func TestOversizeBodiesAreRefused(t *testing.T) {
 				t.Errorf("POST %s over %d bytes: status %d, want 413", path, server.DefaultBodyLimit, r.Status)
 			}
 		}
-		if n := count(t, env, "people", ""); n != peopleBefore {
+		if n := env.Count(t, "people", ""); n != peopleBefore {
 			t.Errorf("%d people after refused posts, %d before", n, peopleBefore)
 		}
 	})
@@ -173,7 +160,7 @@ func TestNULBytesAreRefusedWhereverTheyArrive(t *testing.T) {
 		admin.SignIn(t, ada.Email, apptest.Password)
 		admin.Get(t, "/admin/people/new")
 		token := admin.CSRF()
-		peopleBefore := count(t, env, "people", "")
+		peopleBefore := env.Count(t, "people", "")
 
 		t.Run("in forms, cookies and multipart fields: 400", func(t *testing.T) {
 			post := func(path, body, contentType string, header http.Header) *apptest.Response {
@@ -259,7 +246,7 @@ func TestNULBytesAreRefusedWhereverTheyArrive(t *testing.T) {
 			}
 		})
 
-		if n := count(t, env, "people", ""); n != peopleBefore {
+		if n := env.Count(t, "people", ""); n != peopleBefore {
 			t.Errorf("%d people after refused requests, %d before", n, peopleBefore)
 		}
 	})
@@ -274,7 +261,7 @@ func TestBrokenHRExportsAreRefusedWithTheirLine(t *testing.T) {
 		admin := env.Client()
 		admin.SignIn(t, ada.Email, apptest.Password)
 		admin.Get(t, "/admin/people/import")
-		before := count(t, env, "people", "")
+		before := env.Count(t, "people", "")
 		for _, tc := range []struct {
 			what, file, message string
 		}{
@@ -293,7 +280,7 @@ func TestBrokenHRExportsAreRefusedWithTheirLine(t *testing.T) {
 		if r.Status != http.StatusUnprocessableEntity {
 			t.Errorf("a department that is not UTF-8 through the form: status %d, want 422", r.Status)
 		}
-		if n := count(t, env, "people", ""); n != before {
+		if n := env.Count(t, "people", ""); n != before {
 			t.Errorf("%d people after refused imports, %d before", n, before)
 		}
 	})

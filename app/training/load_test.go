@@ -12,10 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"runtime"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,13 +60,7 @@ func TestLoadSchedulerOver100000People(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	seedPeople(t, db, 100_000, now)
 
-	var peak atomic.Uint64
-	stop := make(chan struct{})
-	go sampleHeap(&peak, stop)
-	runtime.GC()
-	var base runtime.MemStats
-	runtime.ReadMemStats(&base)
-
+	heap := apptest.WatchHeap()
 	start := time.Now()
 	res, err := training.Schedule(context.Background(), db, log, cat, now, nil)
 	first := time.Since(start)
@@ -79,30 +70,15 @@ func TestLoadSchedulerOver100000People(t *testing.T) {
 	start = time.Now()
 	again, err := training.Schedule(context.Background(), db, log, cat, now, nil)
 	second := time.Since(start)
-	close(stop)
+	peak := heap.Stop()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("first run: %d assignments for %d people in %s; second run: %d in %s; peak heap %.1f MB above %.1f MB before",
 		res.Total(), res.People, first.Round(time.Millisecond), again.Total(), second.Round(time.Millisecond),
-		float64(peak.Load()-min(peak.Load(), base.HeapInuse))/(1<<20), float64(base.HeapInuse)/(1<<20))
+		peak, heap.IdleMB())
 	if again.Total() != 0 {
 		t.Fatalf("second run created %d", again.Total())
-	}
-}
-
-func sampleHeap(peak *atomic.Uint64, stop chan struct{}) {
-	var m runtime.MemStats
-	for {
-		select {
-		case <-stop:
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
-		runtime.ReadMemStats(&m)
-		if m.HeapInuse > peak.Load() {
-			peak.Store(m.HeapInuse)
-		}
 	}
 }
 
@@ -127,7 +103,7 @@ func TestLoadMyTrainingPage(t *testing.T) {
 	cookie := "custos_session=" + c.Cookie("custos_session")
 
 	env.App.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	appAddr := serve(t, env.Server.Fiber)
+	appAddr := apptest.Listen(t, env.Server.Fiber)
 
 	bare := fiber.New(fiber.Config{DisableStartupMessage: true})
 	bare.Get("/", func(c *fiber.Ctx) error {
@@ -137,19 +113,9 @@ func TestLoadMyTrainingPage(t *testing.T) {
 		}
 		return c.SendString(p.Name)
 	})
-	bareAddr := serve(t, bare)
+	bareAddr := apptest.Listen(t, bare)
 
 	m := apptest.Compare(t, 3, "http://"+bareAddr+"/", "http://"+appAddr+"/", cookie)
 	t.Logf("bare Fiber + one SELECT: %.0f req/s, p99 %s", m.BaseRPS, m.BaseP99)
 	t.Logf("my training (10,000 people): %.0f req/s, p99 %s — %.0f%% of the baseline (median of 3 rounds)", m.RPS, m.P99, 100*m.Ratio())
-}
-
-func serve(t *testing.T, app *fiber.App) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Listener(l)
-	t.Cleanup(func() { app.Shutdown() })
-	return l.Addr().String()
 }
